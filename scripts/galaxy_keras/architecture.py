@@ -1,0 +1,198 @@
+"""'Create a deep learning model architecture': the Galaxy form's layers become a Keras model JSON.
+
+The form's field names are the Keras argument names, so a layer's arguments are its form fields, plus an
+optional JSON object of further arguments. Shapes and sizes typed as text (``(500,)``, ``3,3``) are parsed
+as lists of integers; nothing the user types is ever evaluated.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from galaxy_keras import catalogue
+from galaxy_keras.errors import UserInputError
+from galaxy_keras.runtime import keras
+from galaxy_keras.safety import BASE_LAYER_ARGUMENTS, check_config, layer_arguments_accepted
+
+# Form fields holding a shape or size, typed as text; the value becomes an integer or a tuple of integers.
+SHAPE_FIELDS = frozenset({"shape", "target_shape", "dims", "kernel_size", "strides", "pool_size", "size", "padding_size"})
+# Form fields that are not layer arguments.
+FORM_ONLY_FIELDS = frozenset({"layer_type", "advanced_arguments", "inbound_layers", "wrapped_layer"})
+
+
+def parse_shape(text: str, field: str) -> int | tuple[int | None, ...]:
+    """'(500,)' -> (500,); '3' -> 3; '28, 28, 1' -> (28, 28, 1). 'None' is allowed for a variable size."""
+    stripped = text.strip()
+    body = stripped.strip("()[] ")
+    parts = [part.strip() for part in body.split(",")]
+    is_tuple = "," in stripped or stripped.startswith(("(", "["))
+    if parts and parts[-1] == "":
+        parts.pop()
+    values: list[int | None] = []
+    for part in parts:
+        if part == "None":
+            values.append(None)
+        elif re.fullmatch(r"\d+", part) and int(part) > 0:
+            values.append(int(part))
+        else:
+            raise UserInputError(
+                f"'{text}' is not a valid {field}: write positive whole numbers separated by commas, such as (500,) or 3,3."
+            )
+    if not values:
+        raise UserInputError(f"the {field} is empty: write positive whole numbers separated by commas, such as (500,).")
+    if not is_tuple and len(values) == 1:
+        return values[0]  # type: ignore[return-value]
+    return tuple(values)
+
+
+def _advanced_arguments(text: str | None, layer_type: str, position: int) -> dict[str, Any]:
+    if not text or not text.strip():
+        return {}
+    try:
+        arguments = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UserInputError(
+            f"the additional arguments of layer {position} ({layer_type}) are not valid JSON ({error.msg}): "
+            'write a JSON object such as {"kernel_regularizer": "l2"}.'
+        ) from None
+    if not isinstance(arguments, dict):
+        raise UserInputError(
+            f"the additional arguments of layer {position} ({layer_type}) must be a JSON object such as "
+            '{"use_bias": false}.'
+        )
+    check_config(arguments, f"additional arguments of layer {position}")
+    return arguments
+
+
+def _check_argument_names(layer_type: str, arguments: Mapping[str, Any], position: int) -> None:
+    accepted = layer_arguments_accepted(layer_type)
+    unknown = sorted(set(arguments) - accepted)
+    if unknown:
+        raise UserInputError(
+            f"layer {position} ({layer_type}) has no argument '{unknown[0]}'; its own arguments are: "
+            f"{', '.join(sorted(accepted - BASE_LAYER_ARGUMENTS))}. "
+            "Fix the additional arguments."
+        )
+
+
+def layer_arguments(entry: Mapping[str, Any], position: int) -> tuple[str, dict[str, Any]]:
+    """The Keras class name and constructor arguments of one form layer entry."""
+    layer_type = entry["layer_type"]
+    if layer_type not in catalogue.LAYERS and layer_type != "Input":
+        raise UserInputError(f"layer {position} has the unknown type '{layer_type}': choose a layer the form offers.")
+    arguments: dict[str, Any] = {}
+    for field, value in entry.items():
+        if field in FORM_ONLY_FIELDS or field.startswith("__") or value is None or value == "":
+            continue
+        arguments[field] = parse_shape(value, field) if field in SHAPE_FIELDS else value
+    if "padding_size" in arguments:  # ZeroPadding1D's 'padding' is a size, unlike the 'padding' mode of convolutions
+        arguments["padding"] = arguments.pop("padding_size")
+    arguments.update(_advanced_arguments(entry.get("advanced_arguments"), layer_type, position))
+    return layer_type, arguments
+
+
+def make_layer(entry: Mapping[str, Any], position: int):
+    layer_type, arguments = layer_arguments(entry, position)
+    if layer_type == "Bidirectional":
+        wrapped_type, wrapped_arguments = layer_arguments({**entry["wrapped_layer"]}, position)
+        if wrapped_type not in catalogue.RECURRENT_LAYERS:
+            raise UserInputError(f"layer {position} (Bidirectional) must wrap SimpleRNN, LSTM or GRU, not {wrapped_type}.")
+        arguments["layer"] = _construct(getattr(keras.layers, wrapped_type), wrapped_arguments, wrapped_type, position)
+    return _construct(getattr(keras.layers, layer_type), arguments, layer_type, position)
+
+
+def _construct(layer_class: type, arguments: dict[str, Any], layer_type: str, position: int):
+    _check_argument_names(layer_type, arguments, position)
+    try:
+        return layer_class(**arguments)
+    except (TypeError, ValueError) as error:
+        raise UserInputError(f"layer {position} ({layer_type}) cannot be made: {_first_line(error)}") from None
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0]
+
+
+def build_sequential(input_shape: str, entries: list[Mapping[str, Any]]):
+    model = keras.Sequential()
+    model.add(keras.Input(shape=_as_shape(parse_shape(input_shape, "input shape"))))
+    for position, entry in enumerate(entries, start=1):
+        layer = make_layer(entry["layer_selection"], position)
+        try:
+            model.add(layer)
+        except (TypeError, ValueError) as error:
+            raise UserInputError(
+                f"layer {position} ({type(layer).__name__}) does not fit the output of the layer before it: "
+                f"{_first_line(error)} Change the layer order or the shapes."
+            ) from None
+    return model
+
+
+def _as_shape(value: int | tuple[int | None, ...]) -> tuple[int | None, ...]:
+    return value if isinstance(value, tuple) else (value,)
+
+
+def _layer_numbers(text: str | None, last: int, what: str) -> list[int]:
+    """Parse '2' or '2,3': numbers of layers from 1 to ``last``."""
+    if not text or not text.strip():
+        raise UserInputError(f"{what} is empty: give layer numbers, such as 2 or 2,3.")
+    numbers = []
+    for part in text.replace(" ", "").split(","):
+        if not part.isdigit() or not 1 <= int(part) <= last:
+            raise UserInputError(f"{what} names layer '{part}', but only layers 1 to {last} can be used there: fix the number.")
+        numbers.append(int(part))
+    return numbers
+
+
+def build_functional(entries: list[Mapping[str, Any]], outputs: str):
+    tensors: dict[int, Any] = {}
+    inputs = []
+    for position, entry in enumerate(entries, start=1):
+        selection = entry["layer_selection"]
+        if selection["layer_type"] == "Input":
+            tensors[position] = keras.Input(shape=_as_shape(parse_shape(selection["shape"], "input shape")))
+            inputs.append(tensors[position])
+            continue
+        layer = make_layer(selection, position)
+        inbound = _layer_numbers(entry.get("inbound_layers"), position - 1, f"the input of layer {position}")
+        sources = [tensors[source] for source in inbound]
+        tensors[position] = _call_layer(layer, sources, selection["layer_type"], position)
+    if not inputs:
+        raise UserInputError("a Functional model needs at least one Input layer: add one as layer 1.")
+    output_tensors = [tensors[number] for number in _layer_numbers(outputs, len(entries), "the output layers field")]
+    try:
+        return keras.Model(inputs=inputs, outputs=output_tensors if len(output_tensors) > 1 else output_tensors[0])
+    except (TypeError, ValueError) as error:
+        raise UserInputError(f"the layers do not form one model: {_first_line(error)} Check the input layer numbers.") from None
+
+
+def _call_layer(layer, sources: list, layer_type: str, position: int):
+    try:
+        if layer_type in catalogue.MERGE_LAYERS:
+            if len(sources) < 2:
+                raise UserInputError(f"layer {position} ({layer_type}) merges layers: give at least two input layers, such as 2,3.")
+            return layer(sources)
+        if layer_type == "MultiHeadAttention":
+            if len(sources) not in (2, 3):
+                raise UserInputError(f"layer {position} (MultiHeadAttention) takes query,value or query,value,key layers, such as 2,2.")
+            return layer(*sources)
+        if len(sources) != 1:
+            raise UserInputError(f"layer {position} ({layer_type}) takes exactly one input layer, not {len(sources)}.")
+        return layer(sources[0])
+    except (TypeError, ValueError) as error:
+        raise UserInputError(
+            f"layer {position} ({layer_type}) does not fit its input layers: {_first_line(error)} Check the shapes."
+        ) from None
+
+
+def architecture_json(form: Mapping[str, Any]) -> str:
+    """The model JSON for a filled-in architecture form."""
+    model_form = form["model"]
+    if model_form["model_type"] == "sequential":
+        model = build_sequential(model_form["input_shape"], model_form["layers"])
+    else:
+        model = build_functional(model_form["layers"], model_form["outputs"])
+    return json.dumps(json.loads(model.to_json()), indent=2)

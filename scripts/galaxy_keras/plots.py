@@ -1,0 +1,202 @@
+"""'Machine Learning Visualization Extension': confusion matrix, ROC and precision-recall curves, learning
+curves, and a diagram of a model architecture.
+
+Plots are drawn with matplotlib's Agg backend into PNG, SVG or PDF. Class names on the axes are the real labels,
+sorted as numbers when they all are numbers, otherwise as text.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from sklearn import metrics as skmetrics  # noqa: E402
+
+from galaxy_keras.errors import UserInputError  # noqa: E402
+from galaxy_keras.tables import iter_table_chunks  # noqa: E402
+
+# Every colour map offered in the form; tests draw each one.
+COLOR_MAPS = ("Blues", "Greens", "Greys", "Oranges", "Purples", "Reds", "viridis", "cividis", "magma", "summer", "autumn", "winter")
+NORMALIZATIONS = {"none": None, "true": "true", "pred": "pred", "all": "all"}
+IMAGE_FORMATS = ("png", "svg", "pdf")
+
+
+def _save(figure: plt.Figure, path: str, image_format: str) -> None:
+    if image_format not in IMAGE_FORMATS:
+        raise UserInputError(f"'{image_format}' is not an image format this tool writes: choose png, svg or pdf.")
+    figure.savefig(path, format=image_format, dpi=150, bbox_inches="tight")
+    plt.close(figure)
+
+
+def sorted_labels(values: np.ndarray) -> list:
+    """Distinct labels, in numeric order when all are numbers (so 2 comes before 10)."""
+    distinct = pd.unique(pd.Series(values).astype(str))
+    numbers = pd.to_numeric(pd.Series(distinct), errors="coerce")
+    if numbers.notna().all():
+        return [label for _, label in sorted(zip(numbers, distinct, strict=True))]
+    return sorted(distinct)
+
+
+def confusion_matrix_plot(
+    true_labels: np.ndarray,
+    predicted_labels: np.ndarray,
+    normalize: str,
+    title: str,
+    color_map: str,
+    image_path: str,
+    image_format: str,
+    matrix_path: str,
+) -> None:
+    if len(true_labels) != len(predicted_labels):
+        raise UserInputError(
+            f"the true labels have {len(true_labels)} rows but the predicted labels have {len(predicted_labels)}: give "
+            "tables of the same samples (check the header switches; the prediction output has a header)."
+        )
+    if color_map not in COLOR_MAPS:
+        raise UserInputError(f"'{color_map}' is not a colour map this tool offers: choose one of {', '.join(COLOR_MAPS)}.")
+    true_text = pd.Series(true_labels).astype(str).to_numpy()
+    predicted_text = pd.Series(predicted_labels).astype(str).to_numpy()
+    labels = sorted_labels(np.concatenate([true_text, predicted_text]))
+    counts = skmetrics.confusion_matrix(true_text, predicted_text, labels=labels)
+    shown = skmetrics.confusion_matrix(true_text, predicted_text, labels=labels, normalize=NORMALIZATIONS[normalize])
+    _write_matrix(matrix_path, labels, counts)
+
+    size = max(4.0, 0.6 * len(labels) + 3)
+    figure, axes = plt.subplots(figsize=(size + 1, size))
+    image = axes.imshow(shown, cmap=color_map)
+    figure.colorbar(image, ax=axes)
+    axes.set_xticks(range(len(labels)), labels=labels, rotation=45 if max(map(len, labels)) > 3 else 0, ha="right" if max(map(len, labels)) > 3 else "center")
+    axes.set_yticks(range(len(labels)), labels=labels)
+    threshold = (shown.max() + shown.min()) / 2
+    for row in range(len(labels)):
+        for column in range(len(labels)):
+            text = f"{shown[row, column]:.2f}" if normalize != "none" else str(counts[row, column])
+            colour = "white" if shown[row, column] > threshold else "black"
+            axes.text(column, row, text, ha="center", va="center", color=colour)
+    axes.set_xlabel("Predicted label")
+    axes.set_ylabel("True label")
+    axes.set_title(title)
+    _save(figure, image_path, image_format)
+
+
+def _write_matrix(path: str, labels: Sequence[str], counts: np.ndarray) -> None:
+    """Rows are true labels, columns predicted labels: the first column names the true label."""
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        writer.writerow(["true\\predicted", *labels])
+        for label, row in zip(labels, counts, strict=True):
+            writer.writerow([label, *(int(count) for count in row)])
+
+
+def roc_pr_plot(true_labels: np.ndarray, probabilities: pd.DataFrame, title: str, image_path: str, image_format: str) -> None:
+    """ROC and precision-recall curves, one per class (one-vs-rest), AUC and average precision in the legends."""
+    if len(true_labels) != len(probabilities):
+        raise UserInputError(
+            f"the true labels have {len(true_labels)} rows but the probabilities have {len(probabilities)}: give tables of the same samples."
+        )
+    true_text = pd.Series(true_labels).astype(str).to_numpy()
+    classes = [str(name) for name in probabilities.columns]
+    unknown = sorted(set(true_text) - set(classes))
+    if unknown:
+        raise UserInputError(
+            f"the true label '{unknown[0]}' has no column in the probabilities table (columns: {', '.join(classes)}): give the "
+            "predict_proba output of the same model, with its header."
+        )
+    shown = classes[1:] if len(classes) == 2 else classes
+    figure, (roc_axes, pr_axes) = plt.subplots(1, 2, figsize=(11, 5))
+    for name in shown:
+        is_class = true_text == name
+        scores = probabilities[name].to_numpy(dtype=float)
+        if is_class.all() or not is_class.any():
+            continue
+        false_positive, true_positive, _ = skmetrics.roc_curve(is_class, scores)
+        roc_axes.plot(false_positive, true_positive, label=f"{name} (AUC = {skmetrics.auc(false_positive, true_positive):.3f})")
+        precision, recall, _ = skmetrics.precision_recall_curve(is_class, scores)
+        average = skmetrics.average_precision_score(is_class, scores)
+        pr_axes.plot(recall, precision, label=f"{name} (AP = {average:.3f})")
+    roc_axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
+    roc_axes.set(xlabel="False positive rate", ylabel="True positive rate", title="ROC curve")
+    pr_axes.set(xlabel="Recall", ylabel="Precision", title="Precision-recall curve", ylim=(0, 1.05))
+    roc_axes.legend(loc="lower right")
+    pr_axes.legend(loc="lower left")
+    figure.suptitle(title)
+    _save(figure, image_path, image_format)
+
+
+def learning_curves_plot(history: pd.DataFrame, title: str, image_path: str, image_format: str) -> None:
+    """One panel per quantity (loss, each metric), training and validation curves together."""
+    if "epoch" not in history.columns or "loss" not in history.columns:
+        raise UserInputError("the history table lacks 'epoch' and 'loss' columns: give the history output of the training tool.")
+    quantities = [name for name in history.columns if name != "epoch" and not name.startswith("val_")]
+    figure, axes_list = plt.subplots(1, len(quantities), figsize=(5 * len(quantities), 4), squeeze=False)
+    for axes, name in zip(axes_list[0], quantities, strict=True):
+        axes.plot(history["epoch"], history[name], marker="o", label="training")
+        if f"val_{name}" in history.columns:
+            axes.plot(history["epoch"], history[f"val_{name}"], marker="o", label="validation")
+        axes.set(xlabel="Epoch", ylabel=name, title=name)
+        axes.legend()
+    figure.suptitle(title)
+    _save(figure, image_path, image_format)
+
+
+def read_history(path: str) -> pd.DataFrame:
+    chunks = list(iter_table_chunks(path, True, "history table"))
+    return pd.concat(chunks) if len(chunks) > 1 else chunks[0]
+
+
+def read_probabilities(path: str) -> pd.DataFrame:
+    chunks = list(iter_table_chunks(path, True, "probabilities table"))
+    table = pd.concat(chunks) if len(chunks) > 1 else chunks[0]
+    if not all(pd.api.types.is_numeric_dtype(dtype) for dtype in table.dtypes):
+        raise UserInputError("the probabilities table holds text: give the predict_proba output of Model Prediction, with its header.")
+    return table
+
+
+def model_diagram_plot(architecture_path: str, title: str, image_path: str, image_format: str) -> None:
+    """One box per layer, top to bottom: name and type, output shape, parameter count, and its input layers."""
+    # Imported here: only this plot needs TensorFlow, and loading it takes seconds.
+    from galaxy_keras.safety import model_from_config, parse_json_file
+
+    model = model_from_config(parse_json_file(architecture_path, "model architecture"), "model architecture")
+    sources = _layer_sources(model.get_config())
+    rows = [_layer_row(layer, sources.get(layer.name, [])) for layer in model.layers]
+    figure, axes = plt.subplots(figsize=(7, 1.1 * len(rows) + 1.2))
+    axes.set_axis_off()
+    axes.set_xlim(0, 1)
+    axes.set_ylim(-len(rows) - 0.2, 0.6)
+    for index, (heading, details) in enumerate(rows):
+        axes.text(0.5, -index, f"{heading}\n{details}", ha="center", va="center", fontsize=9,
+                  bbox={"boxstyle": "round,pad=0.5", "facecolor": "#dbe9f6", "edgecolor": "#2c5d8a"})
+        if index:
+            axes.annotate("", xy=(0.5, -index + 0.32), xytext=(0.5, -index + 0.68), arrowprops={"arrowstyle": "->"})
+    axes.text(0.5, -len(rows) + 0.1, f"Total parameters: {model.count_params():,}", ha="center", fontsize=10, weight="bold")
+    axes.set_title(title)
+    _save(figure, image_path, image_format)
+
+
+def _layer_sources(config: dict) -> dict[str, list[str]]:
+    """Layer name -> names of the layers it takes input from (Functional models; empty for Sequential)."""
+
+    def history_names(node: object) -> list[str]:
+        if isinstance(node, dict):
+            if node.get("class_name") == "__keras_tensor__":
+                return [node["config"]["keras_history"][0]]
+            return [name for value in node.values() for name in history_names(value)]
+        if isinstance(node, list):
+            return [name for value in node for name in history_names(value)]
+        return []
+
+    return {layer["name"]: history_names(layer.get("inbound_nodes", [])) for layer in config.get("layers", []) if "name" in layer}
+
+
+def _layer_row(layer, sources: list[str]) -> tuple[str, str]:
+    shape = tuple(layer.output.shape) if hasattr(layer, "output") else ()
+    origin = f"  <- {', '.join(sources)}" if len(sources) > 1 else ""
+    shape_text = str(shape).replace("None", "batch")
+    return f"{layer.name} ({type(layer).__name__}){origin}", f"output {shape_text}, {layer.count_params():,} parameters"

@@ -1,0 +1,67 @@
+"""'Model Prediction': a trained model and a feature table -> predicted labels, values or class probabilities.
+
+The table is read, checked and predicted in chunks of rows, so that memory stays bounded however long the
+table is; the output is written chunk by chunk and removed if a later chunk fails.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+
+from galaxy_keras.errors import UserInputError
+from galaxy_keras.tables import ColumnSelection, iter_feature_chunks
+from galaxy_keras.trained_model import TrainedModel
+
+PREDICT_BATCH_SIZE = 1024
+CHUNK_ROWS = 8192
+
+
+def header_for(trained: TrainedModel, method: str, n_outputs: int) -> list[str]:
+    if method == "predict_proba":
+        return [str(label) for label in trained.encoding.classes]
+    if trained.encoding.task == "regressor" and n_outputs > 1:
+        return [f"Predicted_{index + 1}" for index in range(n_outputs)]
+    return ["Predicted"]
+
+
+def predict_table(model_path: str, features_path: str, has_header: bool, columns: ColumnSelection, method: str, output: str) -> int:
+    """Write the predictions; return the number of rows predicted."""
+    trained = TrainedModel.load(model_path)
+    if method == "predict_proba":
+        if trained.encoding.task != "classifier":
+            raise UserInputError("predict_proba gives class probabilities, but this model is a regressor: use predict.")
+        if trained.encoding.output_kind == "binary-margin":
+            raise UserInputError("this model was trained with a hinge loss and outputs margins, not probabilities: use predict.")
+    what = "features table"
+    n_rows = 0
+    with open(output, "w", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        first_line = 2 if has_header else 1
+        for block in iter_feature_chunks(features_path, has_header, columns, what, chunk_rows=CHUNK_ROWS):
+            shaped = trained.check_features(block, what, first_line + n_rows)
+            outputs = _predict(trained, shaped)
+            if n_rows == 0:
+                writer.writerow(header_for(trained, method, outputs.shape[1]))
+            values = trained.encoding.class_scores(outputs) if method == "predict_proba" else trained.encoding.decode(outputs)
+            writer.writerows(_rows(values))
+            n_rows += len(block)
+    return n_rows
+
+
+def _predict(trained: TrainedModel, features: np.ndarray) -> np.ndarray:
+    batches = range(0, len(features), PREDICT_BATCH_SIZE)
+    return np.concatenate([np.asarray(trained.model.predict_on_batch(features[start : start + PREDICT_BATCH_SIZE])) for start in batches])
+
+
+def _rows(values: np.ndarray) -> list[list[str]]:
+    if values.ndim == 1:
+        return [[_format(value)] for value in values]
+    return [[_format(value) for value in row] for row in values]
+
+
+def _format(value: object) -> str:
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.6g}"
+    return str(value)

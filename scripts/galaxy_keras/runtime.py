@@ -1,0 +1,63 @@
+"""TensorFlow and Keras, imported once; threads, seeds and determinism, set before the first operation.
+
+Modules that need Keras import it from here (``from galaxy_keras.runtime import keras``), so that
+TensorFlow is loaded only by the tools that use it, and always the same way.
+
+Galaxy tells a job how many cores it may use in ``GALAXY_SLOTS``; the tools use exactly that many threads
+(one when it is unset), so that a cluster scheduler's accounting holds. A GPU that the job can see is used
+by TensorFlow without any setting here.
+"""
+
+from __future__ import annotations
+
+import os
+
+from galaxy_keras.errors import UserInputError
+
+
+def _import_tensorflow_quietly() -> None:
+    """Import TensorFlow with stderr closed.
+
+    Its C++ core prints start-up notices (no CUDA driver, CPU features) before its logging is set up, and no
+    setting silences them; a Galaxy user would read them as errors of a job that worked.
+    """
+    saved_stderr = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved_stderr, 2)
+        os.close(saved_stderr)
+        os.close(devnull)
+
+
+_import_tensorflow_quietly()
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+
+def galaxy_slots() -> int:
+    value = os.environ.get("GALAXY_SLOTS", "1")
+    try:
+        slots = int(value)
+    except ValueError:
+        raise UserInputError(f"GALAXY_SLOTS is '{value}', not a number: ask the Galaxy administrator to fix the job setup.") from None
+    return max(slots, 1)
+
+
+def _use_galaxy_slots() -> None:
+    """Use as many threads as Galaxy gives the job; TensorFlow accepts this only before its first operation."""
+    threads = galaxy_slots()
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
+def seed_everything(seed: int | None) -> None:
+    """With a seed, make training repeatable: same split, same initial weights, same weights after training."""
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+        tf.config.experimental.enable_op_determinism()
+
+
+_use_galaxy_slots()

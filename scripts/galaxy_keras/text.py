@@ -1,0 +1,220 @@
+"""'Tokenize text into integer sequences': review texts -> fixed-length rows of word ids.
+
+Fit mode builds the vocabulary from the training texts: lowercase, HTML line breaks and punctuation removed,
+words ranked by frequency (ties by the word), the ``skip_top`` most frequent skipped and the next ones kept
+until the ids reach ``vocabulary_size`` - 1. Id 0 is padding. Words outside the vocabulary (the skipped
+frequent words and the rare ones) are dropped, or, with ``unknown="mark"``, written as id 1 (the kept words
+then start at 2). Each text becomes ``sequence_length`` ids, padded and truncated at the start ("pre", as
+Keras does) or at the end ("post").
+
+Apply mode reads the vocabulary table that fit mode wrote, with the settings in its first line, so that test
+texts get exactly the ids the model was trained on.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from itertools import chain
+
+import numpy as np
+import pandas as pd
+
+from galaxy_keras.errors import UserInputError
+from galaxy_keras.tables import ColumnSelection, header_names
+
+WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+LINE_BREAK_TAGS = re.compile(r"<br\s*/?>", re.IGNORECASE)
+SETTINGS_PREFIX = "# galaxy-keras3 vocabulary:"
+PADDING_ID = 0
+UNKNOWN_ID = 1
+
+
+@dataclass(frozen=True)
+class TokenizerSettings:
+    skip_top: int = 50
+    vocabulary_size: int = 10000
+    sequence_length: int = 500
+    padding: str = "pre"
+    truncating: str = "pre"
+    unknown: str = "drop"
+
+    def to_line(self) -> str:
+        return SETTINGS_PREFIX + " " + " ".join(f"{name}={value}" for name, value in asdict(self).items())
+
+    @classmethod
+    def from_line(cls, line: str, what: str) -> TokenizerSettings:
+        if not line.startswith(SETTINGS_PREFIX):
+            raise UserInputError(f"the {what} does not start with the settings line this tool writes: give the vocabulary output of a fit run.")
+        values = dict(item.split("=", 1) for item in line[len(SETTINGS_PREFIX) :].split())
+        try:
+            return cls(
+                skip_top=int(values["skip_top"]),
+                vocabulary_size=int(values["vocabulary_size"]),
+                sequence_length=int(values["sequence_length"]),
+                padding=values["padding"],
+                truncating=values["truncating"],
+                unknown=values["unknown"],
+            )
+        except (KeyError, ValueError):
+            raise UserInputError(f"the settings line of the {what} is damaged: run the fit mode again.") from None
+
+    @property
+    def first_word_id(self) -> int:
+        return UNKNOWN_ID + 1 if self.unknown == "mark" else UNKNOWN_ID
+
+    def check(self) -> None:
+        if self.sequence_length < 1:
+            raise UserInputError(f"the sequence length is {self.sequence_length}: use at least 1 word per text.")
+        if self.skip_top < 0:
+            raise UserInputError(f"the number of most frequent words to skip is {self.skip_top}: use 0 or more.")
+        if self.vocabulary_size <= self.first_word_id:
+            raise UserInputError(f"a vocabulary size of {self.vocabulary_size} leaves no id for words: use at least {self.first_word_id + 1}.")
+
+
+def words(text: str) -> list[str]:
+    """The words of one text: lowercased, without HTML line breaks and punctuation."""
+    return WORD.findall(LINE_BREAK_TAGS.sub(" ", text).lower())
+
+
+def build_vocabulary(tokenized: Iterable[list[str]], settings: TokenizerSettings) -> list[tuple[str, int, int]]:
+    """(word, id, count) of the kept words, most frequent first."""
+    counts = Counter(chain.from_iterable(tokenized))
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    n_kept = settings.vocabulary_size - settings.first_word_id
+    kept = ranked[settings.skip_top : settings.skip_top + n_kept]
+    return [(word, settings.first_word_id + rank, count) for rank, (word, count) in enumerate(kept)]
+
+
+def to_sequences(tokenized: list[list[str]], word_ids: dict[str, int], settings: TokenizerSettings) -> np.ndarray:
+    """One row of ``sequence_length`` ids per text, padded with 0."""
+    length = settings.sequence_length
+    rows = np.full((len(tokenized), length), PADDING_ID, dtype=np.int32)
+    unknown = UNKNOWN_ID if settings.unknown == "mark" else None
+    for row, text_words in enumerate(tokenized):
+        if unknown is None:
+            ids = [word_ids[word] for word in text_words if word in word_ids]
+        else:
+            ids = [word_ids.get(word, unknown) for word in text_words]
+        ids = ids[-length:] if settings.truncating == "pre" else ids[:length]
+        if ids:
+            if settings.padding == "pre":
+                rows[row, length - len(ids) :] = ids
+            else:
+                rows[row, : len(ids)] = ids
+    return rows
+
+
+@dataclass(frozen=True)
+class ReviewTable:
+    texts: list[str]
+    labels: pd.Series | None
+
+
+def read_review_table(path: str, has_header: bool, text_column: ColumnSelection, label_column: ColumnSelection | None) -> ReviewTable:
+    what = "texts table"
+    opener = gzip.open if _is_gzip(path) else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
+            table = pd.read_csv(handle, sep="\t", header=0 if has_header else None, quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise UserInputError(f"the {what} is empty: give a table with one text per row.") from None
+    except pd.errors.ParserError as error:
+        raise UserInputError(f"the {what} is not a tab-separated table ({str(error).strip()}): fix the rows with extra tabs.") from None
+    except (OSError, EOFError) as error:
+        raise UserInputError(f"the {what} cannot be read ({error}): give a plain or gzipped tabular file.") from None
+    if table.empty:
+        raise UserInputError(f"the {what} has no data rows: give a table with one text per row.")
+    names = header_names(table, has_header)
+    text_index = _one_column(text_column, names, what, has_header, "text")
+    texts = table.iloc[:, text_index]
+    empty = texts.str.strip() == ""
+    if empty.all():
+        raise UserInputError(f"the text column ({names[text_index]}) of the {what} is empty in every row: choose the column that holds the texts.")
+    labels = None
+    if label_column is not None:
+        labels = table.iloc[:, _one_column(label_column, names, what, has_header, "label")]
+        missing = labels.str.strip() == ""
+        if missing.any():
+            line = int(np.argmax(missing.to_numpy())) + (2 if has_header else 1)
+            raise UserInputError(f"line {line} of the {what} has no label: fill it in or remove the row.")
+    return ReviewTable(texts=texts.tolist(), labels=labels)
+
+
+def _one_column(selection: ColumnSelection, names: list[str], what: str, has_header: bool, role: str) -> int:
+    columns = selection.indices(names, f"{what} ({role} column)", has_header)
+    if len(columns) != 1:
+        raise UserInputError(f"{len(columns)} columns are selected as the {role} column of the {what}: select exactly one.")
+    return columns[0]
+
+
+def _is_gzip(path: str) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
+def read_vocabulary(path: str) -> tuple[TokenizerSettings, dict[str, int]]:
+    what = "vocabulary table"
+    with open(path, encoding="utf-8") as handle:
+        settings = TokenizerSettings.from_line(handle.readline().rstrip("\n"), what)
+        reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = next(reader, None)
+        if header != ["word", "index", "count"]:
+            raise UserInputError(f"the {what} lacks its 'word, index, count' header: give the vocabulary output of a fit run.")
+        try:
+            word_ids = {word: int(index) for word, index, _ in reader}
+        except ValueError:
+            raise UserInputError(f"the {what} has a damaged row: run the fit mode again.") from None
+    return settings, word_ids
+
+
+def write_vocabulary(path: str, settings: TokenizerSettings, vocabulary: list[tuple[str, int, int]]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(settings.to_line() + "\n")
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\")
+        writer.writerow(["word", "index", "count"])
+        writer.writerows(vocabulary)
+
+
+def write_sequences(path: str, sequences: np.ndarray) -> None:
+    """The id table, no header, as the tutorial's X_train / X_test."""
+    as_text = np.array([str(number) for number in range(int(sequences.max(initial=0)) + 1)], dtype=object)
+    with open(path, "w") as handle:
+        for start in range(0, len(sequences), 2048):
+            block = sequences[start : start + 2048]
+            handle.write("".join("\t".join(as_text[row]) + "\n" for row in block))
+
+
+def write_labels(path: str, labels: pd.Series) -> None:
+    with open(path, "w") as handle:
+        handle.writelines(f"{label}\n" for label in labels)
+
+
+def tokenize(
+    table: ReviewTable, settings: TokenizerSettings, vocabulary_path: str | None, outputs: dict[str, str | None]
+) -> None:
+    """Fit (no ``vocabulary_path``) or apply; write X, y (when there are labels) and, when fitting, the vocabulary."""
+    settings.check()
+    tokenized = [words(text) for text in table.texts]
+    if vocabulary_path is None:
+        vocabulary = build_vocabulary(tokenized, settings)
+        if not vocabulary:
+            raise UserInputError(f"the texts hold fewer than {settings.skip_top + 1} different words, so no word is kept: lower the number of words to skip.")
+        write_vocabulary(outputs["vocabulary"], settings, vocabulary)
+        word_ids = {word: index for word, index, _ in vocabulary}
+    else:
+        fitted, word_ids = read_vocabulary(vocabulary_path)
+        if fitted != settings:
+            differences = ", ".join(f"{name} {getattr(fitted, name)} there but {getattr(settings, name)} here"
+                                    for name in asdict(settings) if getattr(fitted, name) != getattr(settings, name))
+            raise UserInputError(
+                f"the vocabulary was built with other settings ({differences}): use the fit run's settings, so that "
+                "the model gets rows of the shape it was trained on."
+            )
+    write_sequences(outputs["sequences"], to_sequences(tokenized, word_ids, settings))
+    if table.labels is not None and outputs.get("labels"):
+        write_labels(outputs["labels"], table.labels)

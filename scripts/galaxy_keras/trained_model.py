@@ -1,0 +1,163 @@
+"""A trained model and what it needs to be used: its classes, its kind of output, its input shape.
+
+Training writes it as a Keras 3 ``.keras`` archive with one more member, ``galaxy_keras.json``, that holds the
+class labels in training order; prediction reads it back through ``safety`` and turns the network's outputs
+into those labels.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import zipfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from galaxy_keras import catalogue
+from galaxy_keras.errors import UserInputError
+from galaxy_keras.runtime import keras
+from galaxy_keras.safety import ARCHIVE_METADATA, load_trained_model
+
+
+@dataclass(frozen=True)
+class TargetEncoding:
+    """How targets map to the network's output: ``output_kind`` is the loss's kind (see ``catalogue.LOSSES``)."""
+
+    task: str
+    output_kind: str
+    classes: tuple = ()
+
+    def encode(self, targets: np.ndarray, output_units: int) -> np.ndarray:
+        """Class labels -> what the loss expects (0/1, class index, or one-hot); regression values -> float32."""
+        if self.task == "regressor":
+            return targets.astype(np.float32)
+        indices = np.searchsorted(np.asarray(self.classes), targets).astype(np.int32)
+        if self.output_kind == "one-hot":
+            return np.eye(output_units, dtype=np.float32)[indices]
+        return indices
+
+    def decode(self, outputs: np.ndarray) -> np.ndarray:
+        """Network outputs -> class labels (classifier) or values (regressor)."""
+        if self.task == "regressor":
+            return outputs
+        if self.output_kind in ("binary", "binary-margin"):
+            threshold = 0.0 if self.output_kind == "binary-margin" else 0.5
+            indices = (outputs[:, 0] >= threshold).astype(int)
+        else:
+            indices = outputs.argmax(axis=1)
+        return np.asarray(self.classes, dtype=object)[indices]
+
+    def class_scores(self, outputs: np.ndarray) -> np.ndarray:
+        """One column per class: the probability of each class (the positive-class score for margins)."""
+        if self.output_kind == "binary":
+            return np.column_stack([1.0 - outputs[:, 0], outputs[:, 0]])
+        if self.output_kind == "binary-margin":
+            return np.column_stack([-outputs[:, 0], outputs[:, 0]])
+        return outputs
+
+
+def target_encoding(targets: np.ndarray, task: str, loss: str, output_units: int, what: str) -> TargetEncoding:
+    """Check the targets against the loss and the output layer; return how to encode them."""
+    kind = catalogue.LOSSES[loss]
+    if task == "regressor":
+        if targets.dtype.kind not in "iuf":
+            raise UserInputError(f"the {what} holds text ('{targets[0]}'), but a regressor needs numbers: fix the targets or train a classifier.")
+        return TargetEncoding(task=task, output_kind=kind)
+    classes = np.unique(targets)
+    if len(classes) < 2:
+        raise UserInputError(
+            f"the {what} holds a single class ('{classes[0]}'): a classifier needs at least two classes; check the target column."
+        )
+    if kind.startswith("binary") and len(classes) != 2:
+        raise UserInputError(
+            f"the {what} holds {len(classes)} classes, but the loss '{loss}' with one sigmoid unit separates two: "
+            f"use categorical or sparse_categorical_crossentropy with a softmax layer of {len(classes)} units."
+        )
+    if not kind.startswith("binary") and len(classes) != output_units:
+        raise UserInputError(
+            f"the {what} holds {len(classes)} classes, but the output layer has {output_units} units: "
+            f"give the last Dense layer {len(classes)} units."
+        )
+    return TargetEncoding(task=task, output_kind=kind, classes=tuple(_plain(value) for value in classes))
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the plain Python value JSON can hold."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+class TrainedModel:
+    """A Keras model with its target encoding; checks and shapes feature tables for it."""
+
+    def __init__(self, model, encoding: TargetEncoding) -> None:
+        self.model = model
+        self.encoding = encoding
+        self.sample_shape = tuple(model.inputs[0].shape[1:])
+        self.token_limit = _embedding_input_dim(model)
+
+    @classmethod
+    def load(cls, path: str) -> TrainedModel:
+        model, metadata = load_trained_model(path, "trained model")
+        try:
+            encoding = TargetEncoding(task=metadata["task"], output_kind=metadata["output_kind"], classes=tuple(metadata["classes"]))
+        except (KeyError, TypeError):
+            raise UserInputError("the trained model's description is incomplete: train the model again with this suite.") from None
+        return cls(model, encoding)
+
+    def save(self, path: str) -> None:
+        """Write the ``.keras`` archive with the target encoding inside."""
+        with tempfile.TemporaryDirectory() as folder:
+            archive = Path(folder) / "model.keras"
+            self.model.save(archive)
+            with zipfile.ZipFile(archive, "a") as bundle:
+                bundle.writestr(ARCHIVE_METADATA, json.dumps({**asdict(self.encoding), "classes": list(self.encoding.classes)}))
+            shutil.move(archive, path)
+
+    @property
+    def n_features(self) -> int | None:
+        """Columns a feature table must have, or None when the model takes sequences of any length."""
+        if any(size is None for size in self.sample_shape):
+            return None
+        return int(np.prod(self.sample_shape))
+
+    def check_features(self, features: np.ndarray, what: str, first_line: int) -> np.ndarray:
+        """Check a block of feature rows against the model; return it shaped for the model's input."""
+        if self.n_features is not None and features.shape[1] != self.n_features:
+            raise UserInputError(
+                f"the {what} has {features.shape[1]} columns, but the model takes {self.n_features} values per sample "
+                f"(input shape {self.sample_shape}): select the right columns, or use a model built for this table."
+            )
+        if self.token_limit is not None:
+            _check_token_ids(features, self.token_limit, what, first_line)
+        if len(self.sample_shape) > 1:
+            return features.reshape((-1, *self.sample_shape))
+        return features
+
+
+def _embedding_input_dim(model) -> int | None:
+    """The vocabulary size of an Embedding layer that reads the model's input directly, if there is one."""
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Embedding) and any(layer.input is tensor for tensor in model.inputs):
+            return int(layer.input_dim)
+    return None
+
+
+def _check_token_ids(features: np.ndarray, limit: int, what: str, first_line: int) -> None:
+    # TensorFlow on a GPU reads zeros for ids outside the vocabulary instead of failing: check them here.
+    if features.dtype.kind == "f" and not np.all(np.mod(features, 1) == 0):
+        row, column = np.argwhere(np.mod(features, 1) != 0)[0]
+        raise UserInputError(
+            f"line {first_line + row}, column {column + 1} of the {what} is {features[row, column]}, but the model's "
+            "Embedding layer takes whole-number token ids: give the tokenized table."
+        )
+    bad = (features < 0) | (features >= limit)
+    if bad.any():
+        row, column = np.argwhere(bad)[0]
+        raise UserInputError(
+            f"line {first_line + row}, column {column + 1} of the {what} holds token id {int(features[row, column])}, but "
+            f"the Embedding layer's input_dim is {limit}, so ids must be 0 to {limit - 1}: raise input_dim or tokenize "
+            "with a smaller vocabulary."
+        )

@@ -1,0 +1,175 @@
+"""'Deep learning training and evaluation': split, fit, score the held-out rows, save model and history.
+
+Schemes:
+- ``train_val``: hold out ``test_size`` of the rows; fit on the rest (with the plan's own validation split for
+  per-epoch validation); the metrics table scores the held-out rows.
+- ``train_val_test``: hold out a test part and a validation part; fit on the rest with the validation part as
+  per-epoch validation data; the metrics table scores the test part.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn import metrics as skmetrics
+from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+
+from galaxy_keras import runtime
+from galaxy_keras.errors import UserInputError
+from galaxy_keras.plan import load_plan
+from galaxy_keras.tables import ColumnSelection, read_feature_matrix, read_target_column
+from galaxy_keras.trained_model import TargetEncoding, TrainedModel, target_encoding
+
+SPLIT_METHODS = ("shuffle", "stratified", "none")
+
+
+@dataclass(frozen=True)
+class TableInput:
+    path: str
+    has_header: bool
+    columns: ColumnSelection
+
+
+@dataclass(frozen=True)
+class Scheme:
+    name: str  # "train_val" or "train_val_test"
+    test_size: float
+    validation_size: float = 0.0
+    method: str = "shuffle"
+    random_state: int | None = 0
+
+
+@dataclass(frozen=True)
+class TrainingOutputs:
+    metrics: str
+    model: str
+    history: str
+
+
+def split_rows(targets: np.ndarray, size: float, scheme: Scheme, part: str) -> tuple[np.ndarray, np.ndarray]:
+    """(kept, held-out) row indices; the held-out part is ``size`` of the rows."""
+    n_rows = len(targets)
+    n_held = int(round(size * n_rows))
+    if not 0 < size < 1 or n_held < 1 or n_held >= n_rows:
+        raise UserInputError(
+            f"a {part} size of {size} of {n_rows} rows leaves no rows for training or for the {part} part: "
+            "use a fraction between 0 and 1 that keeps at least one row on each side."
+        )
+    if scheme.method == "none":
+        return np.arange(n_rows - n_held), np.arange(n_rows - n_held, n_rows)
+    if scheme.method == "stratified":
+        _, counts = np.unique(targets, return_counts=True)
+        if counts.min() < 2:
+            raise UserInputError("a stratified split needs at least two rows of every class: use a plain shuffle split.")
+        splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_held, random_state=scheme.random_state)
+    else:
+        splitter = ShuffleSplit(n_splits=1, test_size=n_held, random_state=scheme.random_state)
+    try:
+        kept, held = next(splitter.split(np.zeros(n_rows), targets))
+    except ValueError as error:
+        raise UserInputError(f"the rows cannot be split that way: {error}. Use a larger {part} size or a plain shuffle.") from None
+    return kept, held
+
+
+def evaluation_metrics(trained: TrainedModel, features: np.ndarray, encoded: np.ndarray, targets: np.ndarray, batch_size: int) -> dict[str, float]:
+    """The Keras loss and the scikit-learn scores of the held-out rows."""
+    model, encoding = trained.model, trained.encoding
+    scores: dict[str, float] = {"loss": float(model.evaluate(features, encoded, batch_size=batch_size, verbose=0, return_dict=True)["loss"])}
+    outputs = model.predict(features, batch_size=batch_size, verbose=0)
+    if encoding.task == "regressor":
+        predicted = outputs[:, 0]
+        scores["mse"] = skmetrics.mean_squared_error(targets, predicted)
+        scores["mae"] = skmetrics.mean_absolute_error(targets, predicted)
+        scores["r2"] = skmetrics.r2_score(targets, predicted) if len(targets) > 1 else float("nan")
+        return scores
+    predicted = encoding.decode(outputs).astype(targets.dtype)
+    binary = len(encoding.classes) == 2
+    average = "binary" if binary else "macro"
+    positive = {"pos_label": encoding.classes[1]} if binary else {}
+    scores["accuracy"] = skmetrics.accuracy_score(targets, predicted)
+    scores["precision"] = skmetrics.precision_score(targets, predicted, average=average, zero_division=0, **positive)
+    scores["recall"] = skmetrics.recall_score(targets, predicted, average=average, zero_division=0, **positive)
+    scores["f1"] = skmetrics.f1_score(targets, predicted, average=average, zero_division=0, **positive)
+    scores["roc_auc"] = _roc_auc(targets, encoding, outputs)
+    return scores
+
+
+def _roc_auc(targets: np.ndarray, encoding: TargetEncoding, outputs: np.ndarray) -> float:
+    if len(np.unique(targets)) < len(encoding.classes):
+        return float("nan")  # undefined when a class is absent from the held-out rows
+    class_scores = encoding.class_scores(outputs)
+    if len(encoding.classes) == 2:
+        return skmetrics.roc_auc_score(targets == encoding.classes[1], class_scores[:, 1])
+    probabilities = class_scores / class_scores.sum(axis=1, keepdims=True)
+    return skmetrics.roc_auc_score(targets, probabilities, multi_class="ovr", labels=list(encoding.classes))
+
+
+def write_metrics(path: str, scores: dict[str, float], evaluated_on: str) -> None:
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        writer.writerow(["metric", "value", "evaluated_on"])
+        for name, value in scores.items():
+            writer.writerow([name, f"{value:.6g}", evaluated_on])
+
+
+def write_history(path: str, history: Any) -> None:
+    """One row per epoch that actually ran (EarlyStopping may end training early)."""
+    names = sorted(history.history, key=lambda name: (name.startswith("val_"), name != "loss", name))
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        writer.writerow(["epoch", *names])
+        for row, epoch in enumerate(history.epoch):
+            writer.writerow([epoch + 1, *(f"{float(history.history[name][row]):.6g}" for name in names)])
+
+
+def train_and_evaluate(plan_path: str, features: TableInput, targets: TableInput, scheme: Scheme, outputs: TrainingOutputs) -> None:
+    plan = load_plan(plan_path)
+    runtime.seed_everything(plan.seed)
+    x_all = read_feature_matrix(features.path, features.has_header, features.columns, "training features table")
+    y_all = read_target_column(targets.path, targets.has_header, targets.columns, "targets table")
+    if len(x_all) != len(y_all):
+        raise UserInputError(
+            f"the features table has {len(x_all)} rows but the targets table has {len(y_all)}: "
+            "give one target per row of features (check the header options)."
+        )
+    model = plan.build_model()
+    encoding = target_encoding(y_all, plan.task, plan.loss, int(model.outputs[0].shape[-1]), "targets table")
+    trained = TrainedModel(model, encoding)
+    x_all = trained.check_features(x_all, "training features table", 2 if features.has_header else 1)
+    if scheme.method == "stratified" and plan.task != "classifier":
+        raise UserInputError("a stratified split needs class labels: use a shuffle split for a regressor.")
+
+    fit_rows, evaluated_rows = split_rows(y_all, scheme.test_size, scheme, "test" if scheme.name == "train_val_test" else "validation")
+    fit_arguments: dict[str, Any] = {"validation_split": plan.validation_split}
+    evaluated_on = "validation"
+    if scheme.name == "train_val_test":
+        kept, validation = split_rows(y_all[fit_rows], scheme.validation_size / (1 - scheme.test_size), scheme, "validation")
+        validation_rows, fit_rows = fit_rows[validation], fit_rows[kept]
+        fit_arguments = {"validation_data": (x_all[validation_rows], encoding.encode(y_all[validation_rows], _units(model)))}
+        evaluated_on = "test"
+    if plan.validation_split and len(fit_rows) * plan.validation_split < 1:
+        raise UserInputError(f"a validation split of {plan.validation_split} of {len(fit_rows)} training rows is empty: raise it or use more rows.")
+
+    history = model.fit(
+        x_all[fit_rows],
+        encoding.encode(y_all[fit_rows], _units(model)),
+        epochs=plan.epochs,
+        batch_size=plan.batch_size,
+        shuffle=plan.shuffle,
+        callbacks=plan.build_callbacks(has_validation_data="validation_data" in fit_arguments or plan.validation_split > 0),
+        verbose=2,
+        **fit_arguments,
+    )
+    scores = evaluation_metrics(
+        trained, x_all[evaluated_rows], encoding.encode(y_all[evaluated_rows], _units(model)), y_all[evaluated_rows], plan.batch_size
+    )
+    write_metrics(outputs.metrics, scores, f"{evaluated_on} ({len(evaluated_rows)} rows)")
+    write_history(outputs.history, history)
+    trained.save(outputs.model)
+
+
+def _units(model) -> int:
+    return int(model.outputs[0].shape[-1])
