@@ -1,10 +1,10 @@
 """Commands that tox runs against a throw-away local Galaxy.
 
-    python -m localgalaxy test tools/         planemo test of every tool, in one Galaxy
-    python -m localgalaxy test workflows/     planemo test of every workflow
-    python -m localgalaxy tools-env           build the tools' environment and print its python
-    python -m localgalaxy serve               run Galaxy with the suite until Ctrl-C
-    python -m localgalaxy summary results/tests   total of the test reports: N passed, N failed
+python -m localgalaxy test tools/         planemo test of every tool, in one Galaxy
+python -m localgalaxy test workflows/     planemo test of every workflow
+python -m localgalaxy tools-env           build the tools' environment and print its python
+python -m localgalaxy serve               run Galaxy with the suite until Ctrl-C
+python -m localgalaxy summary results/tests   total of the test reports: N passed, N failed
 """
 
 from __future__ import annotations
@@ -65,14 +65,22 @@ def run_tests(targets: list[str], workdir: Path, tools_env: Path, results: Path)
     with running_galaxy(workdir, tools_env) as galaxy:
         code = _planemo(
             "test",
-            "--engine", "external_galaxy",
-            "--galaxy_url", galaxy.url,
-            "--galaxy_admin_key", galaxy.api_key,
-            "--galaxy_user_key", galaxy.api_key,
-            "--test_data", str(REPO_ROOT / "test-data"),
-            "--test_output_json", str(report),
-            "--test_output", str(report.with_suffix(".html")),
-            "--summary", "compact",
+            "--engine",
+            "external_galaxy",
+            "--galaxy_url",
+            galaxy.url,
+            "--galaxy_admin_key",
+            galaxy.api_key,
+            "--galaxy_user_key",
+            galaxy.api_key,
+            "--test_data",
+            str(REPO_ROOT / "test-data"),
+            "--test_output_json",
+            str(report),
+            "--test_output",
+            str(report.with_suffix(".html")),
+            "--summary",
+            "compact",
             *targets,
         )
     passed, failed = count_results(report)
@@ -93,8 +101,12 @@ def serve(workdir: Path, tools_env: Path) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m localgalaxy", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="Galaxy's files (replaced on every start)")
+    parser = argparse.ArgumentParser(
+        prog="python -m localgalaxy", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--workdir", type=Path, default=DEFAULT_WORKDIR, help="Galaxy's files (replaced on every start)"
+    )
     parser.add_argument("--tools-env", type=Path, default=DEFAULT_TOOLS_ENV, help="the tools' Python environment")
     commands = parser.add_subparsers(dest="command", required=True)
     test = commands.add_parser("test", help="planemo test of tools or workflows")

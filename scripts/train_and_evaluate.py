@@ -24,7 +24,9 @@ def main() -> None:
         split = scheme_form["split"]
         train_and_evaluate(
             form["plan"],
-            TableInput(form["features"], form["features_has_header"], ColumnSelection.from_form(form["features_columns"])),
+            TableInput(
+                form["features"], form["features_has_header"], ColumnSelection.from_form(form["features_columns"])
+            ),
             TableInput(form["targets"], form["targets_has_header"], ColumnSelection.from_form(form["targets_columns"])),
             Scheme(
                 name=scheme_form["scheme_type"],

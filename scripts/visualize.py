@@ -10,7 +10,9 @@ from galaxy_keras.tables import ColumnSelection, read_target_column
 
 
 def labels(form: dict, name: str, what: str):
-    return read_target_column(form[name], form[f"{name}_has_header"], ColumnSelection.from_form(form[f"{name}_columns"]), what)
+    return read_target_column(
+        form[name], form[f"{name}_has_header"], ColumnSelection.from_form(form[f"{name}_columns"]), what
+    )
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Shared fixtures: test-data/ files, small tables written on the fly, and the suite's scripts run as Galaxy runs them."""
+"""Shared fixtures: test-data/ files, tables written on the fly, and the suite's scripts run as Galaxy runs them."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-TEST_DATA = REPO_ROOT / "test-data"
-SCRIPTS = REPO_ROOT / "scripts"
+from fixture_models import TEST_DATA
+
+SCRIPTS = TEST_DATA.parent / "scripts"
 
 
 @pytest.fixture
@@ -35,5 +35,10 @@ def run_script(script: str, *arguments: str, cwd: Path | None = None) -> subproc
     """Run one of scripts/*.py with the tools' interpreter, as a Galaxy job does."""
     environment = {key: value for key, value in os.environ.items() if key != "GALAXY_KERAS_TRACEBACK"}
     return subprocess.run(
-        [sys.executable, str(SCRIPTS / script), *arguments], capture_output=True, text=True, cwd=cwd, env=environment, check=False
+        [sys.executable, str(SCRIPTS / script), *arguments],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        check=False,
     )

@@ -16,6 +16,8 @@ from galaxy_keras.safety import ARCHIVE_METADATA
 from galaxy_keras.tables import ColumnSelection
 from galaxy_keras.training import Scheme, TableInput, TrainingOutputs, train_and_evaluate
 
+TEST_DATA = Path(__file__).resolve().parent.parent / "test-data"
+
 
 def layer(layer_type: str, **arguments: object) -> dict:
     return {"layer_selection": {"layer_type": layer_type, **arguments}}
@@ -37,7 +39,9 @@ EMBEDDING_ARCHITECTURE = sequential(
     layer("GlobalAveragePooling1D"),
     layer("Dense", units=1, activation="sigmoid"),
 )
-BLOBS_CLASSIFIER_ARCHITECTURE = sequential("(4,)", layer("Dense", units=16, activation="relu"), layer("Dense", units=3, activation="softmax"))
+BLOBS_CLASSIFIER_ARCHITECTURE = sequential(
+    "(4,)", layer("Dense", units=16, activation="relu"), layer("Dense", units=3, activation="softmax")
+)
 BLOBS_REGRESSOR_ARCHITECTURE = sequential("(4,)", layer("Dense", units=16, activation="relu"), layer("Dense", units=1))
 
 
@@ -54,17 +58,37 @@ def builder_form(
 ) -> dict:
     return {
         "learning_task": {"task": task, "loss": loss, "metrics": list(metrics)},
-        "optimizer": {"optimizer_type": "Adam", "learning_rate": learning_rate, "beta_1": 0.9, "beta_2": 0.999,
-                      "epsilon": 1e-07, "amsgrad": False, "clipnorm": None, "clipvalue": None},
-        "fit_parameters": {"epochs": epochs, "batch_size": batch_size, "validation_split": validation_split, "shuffle": True},
+        "optimizer": {
+            "optimizer_type": "Adam",
+            "learning_rate": learning_rate,
+            "beta_1": 0.9,
+            "beta_2": 0.999,
+            "epsilon": 1e-07,
+            "amsgrad": False,
+            "clipnorm": None,
+            "clipvalue": None,
+        },
+        "fit_parameters": {
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "validation_split": validation_split,
+            "shuffle": True,
+        },
         "callbacks": [{"callback": callback} for callback in callbacks],
         "seed": seed,
     }
 
 
-def early_stopping(patience: int = 3) -> dict:
-    return {"callback_type": "EarlyStopping", "monitor": "val_loss", "mode": "auto", "min_delta": 0.0, "patience": patience,
-            "restore_best_weights": False, "start_from_epoch": 0}
+def early_stopping(patience: int = 3, min_delta: float = 0.0) -> dict:
+    return {
+        "callback_type": "EarlyStopping",
+        "monitor": "val_loss",
+        "mode": "auto",
+        "min_delta": min_delta,
+        "patience": patience,
+        "restore_best_weights": False,
+        "start_from_epoch": 0,
+    }
 
 
 def write_architecture(form: dict, path: Path) -> Path:
@@ -79,8 +103,14 @@ def write_plan(architecture_form: dict, form: dict, path: Path) -> Path:
     return path
 
 
-def train(plan: Path, features: TableInput, targets: TableInput, scheme: Scheme, folder: Path, name: str) -> TrainingOutputs:
-    outputs = TrainingOutputs(metrics=str(folder / f"{name}_metrics.tsv"), model=str(folder / f"{name}.keras"), history=str(folder / f"{name}_history.tsv"))
+def train(
+    plan: Path, features: TableInput, targets: TableInput, scheme: Scheme, folder: Path, name: str
+) -> TrainingOutputs:
+    outputs = TrainingOutputs(
+        metrics=str(folder / f"{name}_metrics.tsv"),
+        model=str(folder / f"{name}.keras"),
+        history=str(folder / f"{name}_history.tsv"),
+    )
     train_and_evaluate(str(plan), features, targets, scheme, outputs)
     return outputs
 
@@ -105,7 +135,9 @@ def write_lambda_archive(path: Path) -> Path:
 def write_os_system_json(path: Path) -> Path:
     """An architecture JSON whose layer names the Python function os.system."""
     config = json.loads(architecture_json(BLOBS_REGRESSOR_ARCHITECTURE))
-    config["config"]["layers"][1].update({"module": "os", "class_name": "system", "config": {"command": "touch /tmp/pwned"}})
+    config["config"]["layers"][1].update(
+        {"module": "os", "class_name": "system", "config": {"command": "touch /tmp/pwned"}}
+    )
     path.write_text(json.dumps(config, indent=2))
     return path
 
@@ -121,20 +153,44 @@ def write_model_files(folder: Path) -> None:
     )
     write_plan(
         BLOBS_REGRESSOR_ARCHITECTURE,
-        builder_form(task="regressor", loss="mean_squared_error", metrics=("mse",), learning_rate=0.01, epochs=40,
-                     batch_size=16, callbacks=(early_stopping(),), seed=1),
+        builder_form(
+            task="regressor",
+            loss="mean_squared_error",
+            metrics=("mse",),
+            learning_rate=0.02,
+            epochs=40,
+            batch_size=16,
+            callbacks=(early_stopping(patience=3, min_delta=0.01),),
+            seed=1,
+        ),
         folder / "blobs_regressor_plan.json",
     )
     scratch = folder / "scratch"
     scratch.mkdir(exist_ok=True)
-    blobs = train(classifier_plan, blobs_table(folder, "f1,f2,f3,f4"), blobs_table(folder, "species"), Scheme("train_val", 0.2, method="stratified"), scratch, "blobs")
+    blobs = train(
+        classifier_plan,
+        blobs_table(folder, "f1,f2,f3,f4"),
+        blobs_table(folder, "species"),
+        Scheme("train_val", 0.2, method="stratified"),
+        scratch,
+        "blobs",
+    )
     Path(blobs.model).rename(folder / "blobs_classifier.keras")
     Path(blobs.history).rename(folder / "blobs_history.tsv")
-    predict_table(str(folder / "blobs_classifier.keras"), str(folder / "blobs.tsv"), True, ColumnSelection("by_index", "1-4"), "predict_proba", str(folder / "blobs_probabilities.tsv"))
+    predict_table(
+        str(folder / "blobs_classifier.keras"),
+        str(folder / "blobs.tsv"),
+        True,
+        ColumnSelection("by_index", "1-4"),
+        "predict_proba",
+        str(folder / "blobs_probabilities.tsv"),
+    )
     species = (folder / "blobs.tsv").read_text().splitlines()[1:]
     (folder / "blobs_predicted.tsv").write_text("Predicted\n" + "".join(line.split("\t")[4] + "\n" for line in species))
 
-    embedding_plan = write_plan(EMBEDDING_ARCHITECTURE, builder_form(epochs=8, batch_size=32), scratch / "embedding_plan.json")
+    embedding_plan = write_plan(
+        EMBEDDING_ARCHITECTURE, builder_form(epochs=8, batch_size=32), scratch / "embedding_plan.json"
+    )
     imdb = train(
         embedding_plan,
         TableInput(str(folder / "imdb_X_train.tsv"), False, ColumnSelection()),

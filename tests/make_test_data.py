@@ -18,6 +18,7 @@ import pandas as pd
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO_ROOT / "scripts"), str(REPO_ROOT / "tests")]
 
+import fixture_models as models  # noqa: E402
 from galaxy_keras.text import (  # noqa: E402
     ReviewTable,
     TokenizerSettings,
@@ -26,8 +27,6 @@ from galaxy_keras.text import (  # noqa: E402
     tokenize,
     words,
 )
-
-import fixture_models as models  # noqa: E402
 
 TEST_DATA = REPO_ROOT / "test-data"
 SEED = 20261125
@@ -74,7 +73,12 @@ def write_vocabulary_short() -> None:
     train = pd.read_csv(TEST_DATA / "imdb_reviews_train.tsv", sep="\t", quoting=3)
     settings = TokenizerSettings(vocabulary_size=2000, sequence_length=40, padding="post", unknown="mark")
     scratch = TEST_DATA / "scratch_sequences.tsv"
-    tokenize(ReviewTable(train["text"].tolist(), None), settings, None, {"sequences": str(scratch), "vocabulary": str(TEST_DATA / "imdb_vocabulary_short.tsv")})
+    tokenize(
+        ReviewTable(train["text"].tolist(), None),
+        settings,
+        None,
+        {"sequences": str(scratch), "vocabulary": str(TEST_DATA / "imdb_vocabulary_short.tsv")},
+    )
     scratch.unlink()
     test = TEST_DATA / "imdb_reviews_test.tsv"
     (TEST_DATA / "imdb_reviews_test.tsv.gz").write_bytes(gzip.compress(test.read_bytes(), mtime=0))

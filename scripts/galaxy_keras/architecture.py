@@ -7,6 +7,7 @@ as lists of integers; nothing the user types is ever evaluated.
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from collections.abc import Mapping
@@ -15,10 +16,12 @@ from typing import Any
 from galaxy_keras import catalogue
 from galaxy_keras.errors import UserInputError
 from galaxy_keras.runtime import keras
-from galaxy_keras.safety import BASE_LAYER_ARGUMENTS, check_config, layer_arguments_accepted
+from galaxy_keras.safety import check_config
 
 # Form fields holding a shape or size, typed as text; the value becomes an integer or a tuple of integers.
-SHAPE_FIELDS = frozenset({"shape", "target_shape", "dims", "kernel_size", "strides", "pool_size", "size", "padding_size"})
+SHAPE_FIELDS = frozenset({"shape", "target_shape", "dims", "kernel_size", "strides", "pool_size", "padding_size"})
+# Arguments that every layer passes on to keras.layers.Layer.
+BASE_LAYER_ARGUMENTS = frozenset({"name", "dtype", "trainable", "autocast", "activity_regularizer"})
 # Form fields that are not layer arguments.
 FORM_ONLY_FIELDS = frozenset({"layer_type", "advanced_arguments", "inbound_layers", "wrapped_layer"})
 
@@ -39,7 +42,8 @@ def parse_shape(text: str, field: str) -> int | tuple[int | None, ...]:
             values.append(int(part))
         else:
             raise UserInputError(
-                f"'{text}' is not a valid {field}: write positive whole numbers separated by commas, such as (500,) or 3,3."
+                f"'{text}' is not a valid {field}: write positive whole numbers separated by commas, such "
+                "as (500,) or 3,3."
             )
     if not values:
         raise UserInputError(f"the {field} is empty: write positive whole numbers separated by commas, such as (500,).")
@@ -65,6 +69,20 @@ def _advanced_arguments(text: str | None, layer_type: str, position: int) -> dic
         )
     check_config(arguments, f"additional arguments of layer {position}")
     return arguments
+
+
+def layer_arguments_accepted(class_name: str) -> frozenset[str]:
+    """The argument names a layer's constructor takes, its base classes' included (LSTM passes some to RNN)."""
+    names = set(BASE_LAYER_ARGUMENTS)
+    for klass in getattr(keras.layers, class_name).__mro__:
+        if "__init__" in vars(klass) and issubclass(klass, keras.layers.Layer):
+            parameters = inspect.signature(klass.__init__).parameters.values()
+            names |= {
+                parameter.name
+                for parameter in parameters
+                if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+            }
+    return frozenset(names - {"self"})
 
 
 def _check_argument_names(layer_type: str, arguments: Mapping[str, Any], position: int) -> None:
@@ -99,7 +117,9 @@ def make_layer(entry: Mapping[str, Any], position: int):
     if layer_type == "Bidirectional":
         wrapped_type, wrapped_arguments = layer_arguments({**entry["wrapped_layer"]}, position)
         if wrapped_type not in catalogue.RECURRENT_LAYERS:
-            raise UserInputError(f"layer {position} (Bidirectional) must wrap SimpleRNN, LSTM or GRU, not {wrapped_type}.")
+            raise UserInputError(
+                f"layer {position} (Bidirectional) must wrap SimpleRNN, LSTM or GRU, not {wrapped_type}."
+            )
         arguments["layer"] = _construct(getattr(keras.layers, wrapped_type), wrapped_arguments, wrapped_type, position)
     return _construct(getattr(keras.layers, layer_type), arguments, layer_type, position)
 
@@ -142,7 +162,9 @@ def _layer_numbers(text: str | None, last: int, what: str) -> list[int]:
     numbers = []
     for part in text.replace(" ", "").split(","):
         if not part.isdigit() or not 1 <= int(part) <= last:
-            raise UserInputError(f"{what} names layer '{part}', but only layers 1 to {last} can be used there: fix the number.")
+            raise UserInputError(
+                f"{what} names layer '{part}', but only layers 1 to {last} can be used there: fix the number."
+            )
         numbers.append(int(part))
     return numbers
 
@@ -166,18 +188,24 @@ def build_functional(entries: list[Mapping[str, Any]], outputs: str):
     try:
         return keras.Model(inputs=inputs, outputs=output_tensors if len(output_tensors) > 1 else output_tensors[0])
     except (TypeError, ValueError) as error:
-        raise UserInputError(f"the layers do not form one model: {_first_line(error)} Check the input layer numbers.") from None
+        raise UserInputError(
+            f"the layers do not form one model: {_first_line(error)} Check the input layer numbers."
+        ) from None
 
 
 def _call_layer(layer, sources: list, layer_type: str, position: int):
     try:
         if layer_type in catalogue.MERGE_LAYERS:
             if len(sources) < 2:
-                raise UserInputError(f"layer {position} ({layer_type}) merges layers: give at least two input layers, such as 2,3.")
+                raise UserInputError(
+                    f"layer {position} ({layer_type}) merges layers: give at least two input layers, such as 2,3."
+                )
             return layer(sources)
         if layer_type == "MultiHeadAttention":
             if len(sources) not in (2, 3):
-                raise UserInputError(f"layer {position} (MultiHeadAttention) takes query,value or query,value,key layers, such as 2,2.")
+                raise UserInputError(
+                    f"layer {position} (MultiHeadAttention) takes query,value or query,value,key layers, such as 2,2."
+                )
             return layer(*sources)
         if len(sources) != 1:
             raise UserInputError(f"layer {position} ({layer_type}) takes exactly one input layer, not {len(sources)}.")

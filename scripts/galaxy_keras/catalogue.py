@@ -11,22 +11,49 @@ RECURRENT_LAYERS = frozenset({"SimpleRNN", "LSTM", "GRU"})
 MERGE_LAYERS = frozenset({"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot"})
 
 # Every layer a model may hold: those the architecture form offers, and the input layer Keras adds.
-LAYERS = frozenset(
-    {
-        "InputLayer",
-        # core
-        "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute", "RepeatVector", "Masking",
-        "GaussianNoise", "GaussianDropout", "LeakyReLU",
-        # embedding, recurrent and attention
-        "Embedding", "Bidirectional", "MultiHeadAttention",
-        # convolution and pooling
-        "Conv1D", "Conv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
-        "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
-        "UpSampling1D", "ZeroPadding1D",
-        # normalization and regularization
-        "BatchNormalization", "LayerNormalization", "SpatialDropout1D", "SpatialDropout2D",
-    }
-) | RECURRENT_LAYERS | MERGE_LAYERS
+LAYERS = (
+    frozenset(
+        {
+            "InputLayer",
+            # core
+            "Dense",
+            "Activation",
+            "Dropout",
+            "Flatten",
+            "Reshape",
+            "Permute",
+            "RepeatVector",
+            "Masking",
+            "GaussianNoise",
+            "GaussianDropout",
+            "LeakyReLU",
+            # embedding, recurrent and attention
+            "Embedding",
+            "Bidirectional",
+            "MultiHeadAttention",
+            # convolution and pooling
+            "Conv1D",
+            "Conv2D",
+            "MaxPooling1D",
+            "MaxPooling2D",
+            "AveragePooling1D",
+            "AveragePooling2D",
+            "GlobalMaxPooling1D",
+            "GlobalMaxPooling2D",
+            "GlobalAveragePooling1D",
+            "GlobalAveragePooling2D",
+            "UpSampling1D",
+            "ZeroPadding1D",
+            # normalization and regularization
+            "BatchNormalization",
+            "LayerNormalization",
+            "SpatialDropout1D",
+            "SpatialDropout2D",
+        }
+    )
+    | RECURRENT_LAYERS
+    | MERGE_LAYERS
+)
 
 MODELS = frozenset({"Sequential", "Functional", "Model"})
 
@@ -62,7 +89,12 @@ OPTIMIZERS = {
     "Adadelta": ("rho", "epsilon"),
     "Adamax": ("beta_1", "beta_2", "epsilon"),
     "Nadam": ("beta_1", "beta_2", "epsilon"),
-    "Ftrl": ("learning_rate_power", "initial_accumulator_value", "l1_regularization_strength", "l2_regularization_strength"),
+    "Ftrl": (
+        "learning_rate_power",
+        "initial_accumulator_value",
+        "l1_regularization_strength",
+        "l2_regularization_strength",
+    ),
 }
 # Arguments every Keras optimizer takes.
 OPTIMIZER_COMMON_ARGUMENTS = ("learning_rate", "clipnorm", "clipvalue")
@@ -70,9 +102,21 @@ OPTIMIZER_COMMON_ARGUMENTS = ("learning_rate", "clipnorm", "clipvalue")
 METRICS = frozenset(
     {
         "acc",  # Keras picks binary, categorical or sparse accuracy from the loss and output shape
-        "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "top_k_categorical_accuracy",
-        "auc", "precision", "recall",
-        "mse", "mae", "mape", "msle", "root_mean_squared_error", "cosine_similarity", "log_cosh_error", "r2_score",
+        "binary_accuracy",
+        "categorical_accuracy",
+        "sparse_categorical_accuracy",
+        "top_k_categorical_accuracy",
+        "auc",
+        "precision",
+        "recall",
+        "mse",
+        "mae",
+        "mape",
+        "msle",
+        "root_mean_squared_error",
+        "cosine_similarity",
+        "log_cosh_error",
+        "r2_score",
     }
 )
 

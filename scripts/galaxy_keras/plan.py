@@ -42,7 +42,9 @@ class TrainingPlan:
     def build_model(self):
         """The compiled Keras model this plan describes."""
         model = model_from_config(self.model, "training plan's model")
-        optimizer = keras.optimizers.get({"class_name": self.optimizer["class_name"], "config": self.optimizer["config"]})
+        optimizer = keras.optimizers.get(
+            {"class_name": self.optimizer["class_name"], "config": self.optimizer["config"]}
+        )
         model.compile(loss=self.loss, optimizer=optimizer, metrics=list(self.metrics))
         return model
 
@@ -51,8 +53,10 @@ class TrainingPlan:
             monitor = callback["config"].get("monitor", "val_loss")
             if callback["class_name"] != "TerminateOnNaN" and monitor.startswith("val_") and not has_validation_data:
                 raise UserInputError(
-                    f"{callback['class_name']} watches '{monitor}', which needs validation data: set a validation split "
-                    "above 0 in 'Create deep learning model', use the 'Train, Validate and Test' scheme, or watch 'loss'."
+                    f"{callback['class_name']} watches '{monitor}', which needs validation data: set a "
+                    "validation split "
+                    "above 0 in 'Create deep learning model', use the 'Train, Validate and Test' scheme, "
+                    "or watch 'loss'."
                 )
         return [getattr(keras.callbacks, callback["class_name"])(**callback["config"]) for callback in self.callbacks]
 
@@ -75,7 +79,9 @@ def plan_from_form(form: Mapping[str, Any], architecture_path: str) -> TrainingP
         loss=task_form["loss"],
         optimizer={
             "class_name": optimizer_name,
-            "config": _compact(optimizer_form, catalogue.OPTIMIZER_COMMON_ARGUMENTS + catalogue.OPTIMIZERS.get(optimizer_name, ())),
+            "config": _compact(
+                optimizer_form, catalogue.OPTIMIZER_COMMON_ARGUMENTS + catalogue.OPTIMIZERS.get(optimizer_name, ())
+            ),
         },
         metrics=list(task_form.get("metrics") or []),
         epochs=fit["epochs"],
@@ -83,8 +89,10 @@ def plan_from_form(form: Mapping[str, Any], architecture_path: str) -> TrainingP
         validation_split=fit.get("validation_split") or 0.0,
         shuffle=bool(fit.get("shuffle", True)),
         callbacks=[
-            {"class_name": entry["callback"]["callback_type"],
-             "config": _compact(entry["callback"], catalogue.CALLBACKS.get(entry["callback"]["callback_type"], ()))}
+            {
+                "class_name": entry["callback"]["callback_type"],
+                "config": _compact(entry["callback"], catalogue.CALLBACKS.get(entry["callback"]["callback_type"], ())),
+            }
             for entry in form.get("callbacks") or []
         ],
         seed=form.get("seed"),
@@ -98,7 +106,9 @@ def check_plan(plan: TrainingPlan) -> None:
     if plan.task not in TASKS:
         raise UserInputError(f"the training plan's task is '{plan.task}': it must be classifier or regressor.")
     if plan.loss not in catalogue.LOSSES:
-        raise UserInputError(f"the loss '{plan.loss}' is not one this suite offers: choose one in 'Create deep learning model'.")
+        raise UserInputError(
+            f"the loss '{plan.loss}' is not one this suite offers: choose one in 'Create deep learning model'."
+        )
     is_classification_loss = catalogue.LOSSES[plan.loss] != "value"
     if is_classification_loss != (plan.task == "classifier"):
         raise UserInputError(
@@ -125,12 +135,15 @@ def check_plan(plan: TrainingPlan) -> None:
 def _check_loss_fits_output(plan: TrainingPlan) -> None:
     model = model_from_config(plan.model, "model architecture")
     if len(model.outputs) != 1:
-        raise UserInputError(f"the model has {len(model.outputs)} outputs; the training tool trains models with one output.")
+        raise UserInputError(
+            f"the model has {len(model.outputs)} outputs; the training tool trains models with one output."
+        )
     units = model.outputs[0].shape[-1]
     kind = catalogue.LOSSES[plan.loss]
     if kind.startswith("binary") and units != 1:
         raise UserInputError(
-            f"the loss '{plan.loss}' needs an output layer of 1 unit (sigmoid), but the model's last layer has {units}: "
+            f"the loss '{plan.loss}' needs an output layer of 1 unit (sigmoid), but the model's last layer "
+            f"has {units}: "
             "use 1 unit, or a categorical loss with one unit per class."
         )
     if kind in ("one-hot", "class-index") and units is not None and units < 2:
@@ -149,7 +162,10 @@ def load_plan(path: str) -> TrainingPlan:
             "(a model architecture JSON must go through that tool first)."
         )
     if data.get("format_version") != PLAN_VERSION:
-        raise UserInputError(f"the training plan has format version {data.get('format_version')}; this tool reads version {PLAN_VERSION}.")
+        raise UserInputError(
+            f"the training plan has format version {data.get('format_version')}; this tool reads version "
+            f"{PLAN_VERSION}."
+        )
     try:
         plan = TrainingPlan(**{name: value for name, value in data.items() if name not in ("format", "format_version")})
     except TypeError as error:

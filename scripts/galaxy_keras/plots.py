@@ -13,16 +13,29 @@ from collections.abc import Sequence
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from sklearn import metrics as skmetrics  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from sklearn import metrics as skmetrics
 
-from galaxy_keras.errors import UserInputError  # noqa: E402
-from galaxy_keras.tables import iter_table_chunks  # noqa: E402
+from galaxy_keras.errors import UserInputError
+from galaxy_keras.tables import iter_table_chunks
 
 # Every colour map offered in the form; tests draw each one.
-COLOR_MAPS = ("Blues", "Greens", "Greys", "Oranges", "Purples", "Reds", "viridis", "cividis", "magma", "summer", "autumn", "winter")
+COLOR_MAPS = (
+    "Blues",
+    "Greens",
+    "Greys",
+    "Oranges",
+    "Purples",
+    "Reds",
+    "viridis",
+    "cividis",
+    "magma",
+    "summer",
+    "autumn",
+    "winter",
+)
 NORMALIZATIONS = {"none": None, "true": "true", "pred": "pred", "all": "all"}
 IMAGE_FORMATS = ("png", "svg", "pdf")
 
@@ -59,7 +72,9 @@ def confusion_matrix_plot(
             "tables of the same samples (check the header switches; the prediction output has a header)."
         )
     if color_map not in COLOR_MAPS:
-        raise UserInputError(f"'{color_map}' is not a colour map this tool offers: choose one of {', '.join(COLOR_MAPS)}.")
+        raise UserInputError(
+            f"'{color_map}' is not a colour map this tool offers: choose one of {', '.join(COLOR_MAPS)}."
+        )
     true_text = pd.Series(true_labels).astype(str).to_numpy()
     predicted_text = pd.Series(predicted_labels).astype(str).to_numpy()
     labels = sorted_labels(np.concatenate([true_text, predicted_text]))
@@ -71,7 +86,12 @@ def confusion_matrix_plot(
     figure, axes = plt.subplots(figsize=(size + 1, size))
     image = axes.imshow(shown, cmap=color_map)
     figure.colorbar(image, ax=axes)
-    axes.set_xticks(range(len(labels)), labels=labels, rotation=45 if max(map(len, labels)) > 3 else 0, ha="right" if max(map(len, labels)) > 3 else "center")
+    axes.set_xticks(
+        range(len(labels)),
+        labels=labels,
+        rotation=45 if max(map(len, labels)) > 3 else 0,
+        ha="right" if max(map(len, labels)) > 3 else "center",
+    )
     axes.set_yticks(range(len(labels)), labels=labels)
     threshold = (shown.max() + shown.min()) / 2
     for row in range(len(labels)):
@@ -94,18 +114,22 @@ def _write_matrix(path: str, labels: Sequence[str], counts: np.ndarray) -> None:
             writer.writerow([label, *(int(count) for count in row)])
 
 
-def roc_pr_plot(true_labels: np.ndarray, probabilities: pd.DataFrame, title: str, image_path: str, image_format: str) -> None:
+def roc_pr_plot(
+    true_labels: np.ndarray, probabilities: pd.DataFrame, title: str, image_path: str, image_format: str
+) -> None:
     """ROC and precision-recall curves, one per class (one-vs-rest), AUC and average precision in the legends."""
     if len(true_labels) != len(probabilities):
         raise UserInputError(
-            f"the true labels have {len(true_labels)} rows but the probabilities have {len(probabilities)}: give tables of the same samples."
+            f"the true labels have {len(true_labels)} rows but the probabilities have "
+            f"{len(probabilities)}: give tables of the same samples."
         )
     true_text = pd.Series(true_labels).astype(str).to_numpy()
     classes = [str(name) for name in probabilities.columns]
     unknown = sorted(set(true_text) - set(classes))
     if unknown:
         raise UserInputError(
-            f"the true label '{unknown[0]}' has no column in the probabilities table (columns: {', '.join(classes)}): give the "
+            f"the true label '{unknown[0]}' has no column in the probabilities table (columns: "
+            f"{', '.join(classes)}): give the "
             "predict_proba output of the same model, with its header."
         )
     shown = classes[1:] if len(classes) == 2 else classes
@@ -116,7 +140,9 @@ def roc_pr_plot(true_labels: np.ndarray, probabilities: pd.DataFrame, title: str
         if is_class.all() or not is_class.any():
             continue
         false_positive, true_positive, _ = skmetrics.roc_curve(is_class, scores)
-        roc_axes.plot(false_positive, true_positive, label=f"{name} (AUC = {skmetrics.auc(false_positive, true_positive):.3f})")
+        roc_axes.plot(
+            false_positive, true_positive, label=f"{name} (AUC = {skmetrics.auc(false_positive, true_positive):.3f})"
+        )
         precision, recall, _ = skmetrics.precision_recall_curve(is_class, scores)
         average = skmetrics.average_precision_score(is_class, scores)
         pr_axes.plot(recall, precision, label=f"{name} (AP = {average:.3f})")
@@ -132,7 +158,9 @@ def roc_pr_plot(true_labels: np.ndarray, probabilities: pd.DataFrame, title: str
 def learning_curves_plot(history: pd.DataFrame, title: str, image_path: str, image_format: str) -> None:
     """One panel per quantity (loss, each metric), training and validation curves together."""
     if "epoch" not in history.columns or "loss" not in history.columns:
-        raise UserInputError("the history table lacks 'epoch' and 'loss' columns: give the history output of the training tool.")
+        raise UserInputError(
+            "the history table lacks 'epoch' and 'loss' columns: give the history output of the training tool."
+        )
     quantities = [name for name in history.columns if name != "epoch" and not name.startswith("val_")]
     figure, axes_list = plt.subplots(1, len(quantities), figsize=(5 * len(quantities), 4), squeeze=False)
     for axes, name in zip(axes_list[0], quantities, strict=True):
@@ -154,7 +182,9 @@ def read_probabilities(path: str) -> pd.DataFrame:
     chunks = list(iter_table_chunks(path, True, "probabilities table"))
     table = pd.concat(chunks) if len(chunks) > 1 else chunks[0]
     if not all(pd.api.types.is_numeric_dtype(dtype) for dtype in table.dtypes):
-        raise UserInputError("the probabilities table holds text: give the predict_proba output of Model Prediction, with its header.")
+        raise UserInputError(
+            "the probabilities table holds text: give the predict_proba output of Model Prediction, with its header."
+        )
     return table
 
 
@@ -171,11 +201,20 @@ def model_diagram_plot(architecture_path: str, title: str, image_path: str, imag
     axes.set_xlim(0, 1)
     axes.set_ylim(-len(rows) - 0.2, 0.6)
     for index, (heading, details) in enumerate(rows):
-        axes.text(0.5, -index, f"{heading}\n{details}", ha="center", va="center", fontsize=9,
-                  bbox={"boxstyle": "round,pad=0.5", "facecolor": "#dbe9f6", "edgecolor": "#2c5d8a"})
+        axes.text(
+            0.5,
+            -index,
+            f"{heading}\n{details}",
+            ha="center",
+            va="center",
+            fontsize=9,
+            bbox={"boxstyle": "round,pad=0.5", "facecolor": "#dbe9f6", "edgecolor": "#2c5d8a"},
+        )
         if index:
             axes.annotate("", xy=(0.5, -index + 0.32), xytext=(0.5, -index + 0.68), arrowprops={"arrowstyle": "->"})
-    axes.text(0.5, -len(rows) + 0.1, f"Total parameters: {model.count_params():,}", ha="center", fontsize=10, weight="bold")
+    axes.text(
+        0.5, -len(rows) + 0.1, f"Total parameters: {model.count_params():,}", ha="center", fontsize=10, weight="bold"
+    )
     axes.set_title(title)
     _save(figure, image_path, image_format)
 
@@ -192,7 +231,11 @@ def _layer_sources(config: dict) -> dict[str, list[str]]:
             return [name for value in node for name in history_names(value)]
         return []
 
-    return {layer["name"]: history_names(layer.get("inbound_nodes", [])) for layer in config.get("layers", []) if "name" in layer}
+    return {
+        layer["name"]: history_names(layer.get("inbound_nodes", []))
+        for layer in config.get("layers", [])
+        if "name" in layer
+    }
 
 
 def _layer_row(layer, sources: list[str]) -> tuple[str, str]:

@@ -26,14 +26,18 @@ def header_for(trained: TrainedModel, method: str, n_outputs: int) -> list[str]:
     return ["Predicted"]
 
 
-def predict_table(model_path: str, features_path: str, has_header: bool, columns: ColumnSelection, method: str, output: str) -> int:
+def predict_table(
+    model_path: str, features_path: str, has_header: bool, columns: ColumnSelection, method: str, output: str
+) -> int:
     """Write the predictions; return the number of rows predicted."""
     trained = TrainedModel.load(model_path)
     if method == "predict_proba":
         if trained.encoding.task != "classifier":
             raise UserInputError("predict_proba gives class probabilities, but this model is a regressor: use predict.")
         if trained.encoding.output_kind == "binary-margin":
-            raise UserInputError("this model was trained with a hinge loss and outputs margins, not probabilities: use predict.")
+            raise UserInputError(
+                "this model was trained with a hinge loss and outputs margins, not probabilities: use predict."
+            )
     what = "features table"
     n_rows = 0
     with open(output, "w", newline="") as handle:
@@ -44,7 +48,11 @@ def predict_table(model_path: str, features_path: str, has_header: bool, columns
             outputs = _predict(trained, shaped)
             if n_rows == 0:
                 writer.writerow(header_for(trained, method, outputs.shape[1]))
-            values = trained.encoding.class_scores(outputs) if method == "predict_proba" else trained.encoding.decode(outputs)
+            values = (
+                trained.encoding.class_scores(outputs)
+                if method == "predict_proba"
+                else trained.encoding.decode(outputs)
+            )
             writer.writerows(_rows(values))
             n_rows += len(block)
     return n_rows
@@ -52,7 +60,9 @@ def predict_table(model_path: str, features_path: str, has_header: bool, columns
 
 def _predict(trained: TrainedModel, features: np.ndarray) -> np.ndarray:
     batches = range(0, len(features), PREDICT_BATCH_SIZE)
-    return np.concatenate([np.asarray(trained.model.predict_on_batch(features[start : start + PREDICT_BATCH_SIZE])) for start in batches])
+    return np.concatenate(
+        [np.asarray(trained.model.predict_on_batch(features[start : start + PREDICT_BATCH_SIZE])) for start in batches]
+    )
 
 
 def _rows(values: np.ndarray) -> list[list[str]]:

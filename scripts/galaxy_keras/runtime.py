@@ -42,7 +42,9 @@ def galaxy_slots() -> int:
     try:
         slots = int(value)
     except ValueError:
-        raise UserInputError(f"GALAXY_SLOTS is '{value}', not a number: ask the Galaxy administrator to fix the job setup.") from None
+        raise UserInputError(
+            f"GALAXY_SLOTS is '{value}', not a number: ask the Galaxy administrator to fix the job setup."
+        ) from None
     return max(slots, 1)
 
 

@@ -8,7 +8,6 @@ models are then loaded with Keras' ``safe_mode=True``; nothing is ever unpickled
 
 from __future__ import annotations
 
-import inspect
 import json
 import tempfile
 import zipfile
@@ -58,34 +57,8 @@ def _is_keras_class(module: str, class_name: str) -> bool:
     return isinstance(getattr(namespace, class_name, None), type)
 
 
-# Arguments that every layer passes on to keras.layers.Layer.
-BASE_LAYER_ARGUMENTS = frozenset({"name", "dtype", "trainable", "autocast", "activity_regularizer", "input_shape", "input_dim", "batch_size"})
-
-
-def layer_arguments_accepted(class_name: str) -> frozenset[str]:
-    """The argument names a catalogue layer's constructor takes, its base classes' included (LSTM passes some to RNN)."""
-    names = set(BASE_LAYER_ARGUMENTS)
-    for klass in getattr(keras.layers, class_name).__mro__:
-        if "__init__" in vars(klass) and issubclass(klass, keras.layers.Layer):
-            parameters = inspect.signature(klass.__init__).parameters.values()
-            names |= {parameter.name for parameter in parameters if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)}
-    return frozenset(names - {"self"})
-
-
-def _check_layer_arguments(path: str, node: dict, what: str) -> None:
-    layer_config = node.get("config")
-    if node.get("module") != "keras.layers" or not isinstance(layer_config, dict):
-        return
-    unknown = sorted(set(layer_config) - layer_arguments_accepted(node["class_name"]))
-    if unknown:
-        raise UserInputError(
-            f"the {what} gives the {node['class_name']} layer at {path or '/'} the unknown argument '{unknown[0]}': "
-            "remove it or fix its name."
-        )
-
-
 def check_config(config: Any, what: str) -> None:
-    """Refuse a configuration that names anything outside the allow-list, or a layer argument that does not exist."""
+    """Refuse a configuration that names anything outside the allow-list."""
     for path, node in _objects(config):
         class_name, module = node.get("class_name"), node.get("module")
         if node.get("registered_name") not in (None, class_name) or not isinstance(class_name, str):
@@ -99,7 +72,6 @@ def check_config(config: Any, what: str) -> None:
                 f"the {what} names '{shown}' at {path or '/'}, which this suite does not load (it could run code or "
                 "is not a supported layer): use only the layers the architecture tool offers."
             )
-        _check_layer_arguments(path, node, what)
 
 
 def parse_json_file(path: str, what: str) -> Any:
@@ -107,12 +79,18 @@ def parse_json_file(path: str, what: str) -> Any:
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise UserInputError(f"the {what} is not valid JSON ({error}): give the JSON file the suite's tools wrote.") from None
+        raise UserInputError(
+            f"the {what} is not valid JSON ({error}): give the JSON file the suite's tools wrote."
+        ) from None
 
 
 def check_model_config(config: Any, what: str) -> dict:
     """A model configuration (as ``model.to_json()`` writes it) that passed the allow-list."""
-    if not (isinstance(config, dict) and config.get("class_name") in catalogue.MODELS and isinstance(config.get("config"), dict)):
+    if not (
+        isinstance(config, dict)
+        and config.get("class_name") in catalogue.MODELS
+        and isinstance(config.get("config"), dict)
+    ):
         raise UserInputError(
             f"the {what} is JSON but not a Keras model configuration: give the output of "
             "'Create a deep learning model architecture'."
@@ -128,7 +106,16 @@ def model_from_config(config: dict, what: str):
         with keras.saving.custom_object_scope({}):
             return keras.models.model_from_json(json.dumps(config))
     except (TypeError, ValueError, KeyError) as error:
-        raise UserInputError(f"the {what} does not describe a model Keras can build: {_first_line(error)}") from None
+        raise UserInputError(
+            f"the {what} does not describe a model Keras can build: {_first_line(_root_cause(error))}"
+        ) from None
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    """Keras wraps the real problem (an unknown argument, say) in layers of 'could not be deserialized'."""
+    while error.__cause__ or error.__context__:
+        error = error.__cause__ or error.__context__
+    return error
 
 
 def _first_line(error: Exception) -> str:
@@ -183,5 +170,7 @@ def load_trained_model(path: str, what: str):
             link.symlink_to(Path(path).resolve())
             model = keras.saving.load_model(link, compile=False, safe_mode=True)
     except Exception as error:  # noqa: BLE001 - Keras raises many types for a damaged archive
-        raise UserInputError(f"the {what} could not be loaded ({_first_line(error)}): upload the model again.") from None
+        raise UserInputError(
+            f"the {what} could not be loaded ({_first_line(error)}): upload the model again."
+        ) from None
     return model, metadata

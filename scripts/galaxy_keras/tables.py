@@ -45,7 +45,11 @@ class ColumnSelection:
                 f"columns of the {what} are chosen by header name, but the table is read without a header row: "
                 "set its header option to Yes, or choose the columns by index."
             )
-        wanted = _names_to_indices(self.columns, header, what) if by_name else _parse_index_list(self.columns, len(header), what)
+        wanted = (
+            _names_to_indices(self.columns, header, what)
+            if by_name
+            else _parse_index_list(self.columns, len(header), what)
+        )
         if self.mode.startswith("all_but_"):
             wanted = [index for index in range(len(header)) if index not in set(wanted)]
         if not wanted:
@@ -63,7 +67,9 @@ def _parse_index_list(text: str, n_columns: int, what: str) -> list[int]:
         first, last = int(match[1]), int(match[2] or match[1])
         for column in range(first, last + 1):
             if not 1 <= column <= n_columns:
-                raise UserInputError(f"the {what} has {n_columns} columns, so column {column} does not exist: fix the column numbers.")
+                raise UserInputError(
+                    f"the {what} has {n_columns} columns, so column {column} does not exist: fix the column numbers."
+                )
             positions.append(column - 1)
     if not positions:
         raise UserInputError(f"no column numbers given for the {what}: write numbers such as 1,3,5-7.")
@@ -75,7 +81,9 @@ def _names_to_indices(text: str, header: list[str], what: str) -> list[int]:
     for name in filter(None, (piece.strip() for piece in text.split(","))):
         if name not in header:
             shown = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
-            raise UserInputError(f"the {what} has no column named '{name}' (its columns: {shown}): fix the column names.")
+            raise UserInputError(
+                f"the {what} has no column named '{name}' (its columns: {shown}): fix the column names."
+            )
         positions.append(header.index(name))
     if not positions:
         raise UserInputError(f"no column names given for the {what}: write names separated by commas.")

@@ -49,7 +49,10 @@ class TokenizerSettings:
     @classmethod
     def from_line(cls, line: str, what: str) -> TokenizerSettings:
         if not line.startswith(SETTINGS_PREFIX):
-            raise UserInputError(f"the {what} does not start with the settings line this tool writes: give the vocabulary output of a fit run.")
+            raise UserInputError(
+                f"the {what} does not start with the settings line this tool writes: give the vocabulary "
+                "output of a fit run."
+            )
         values = dict(item.split("=", 1) for item in line[len(SETTINGS_PREFIX) :].split())
         try:
             return cls(
@@ -73,7 +76,10 @@ class TokenizerSettings:
         if self.skip_top < 0:
             raise UserInputError(f"the number of most frequent words to skip is {self.skip_top}: use 0 or more.")
         if self.vocabulary_size <= self.first_word_id:
-            raise UserInputError(f"a vocabulary size of {self.vocabulary_size} leaves no id for words: use at least {self.first_word_id + 1}.")
+            raise UserInputError(
+                f"a vocabulary size of {self.vocabulary_size} leaves no id for words: use at least "
+                f"{self.first_word_id + 1}."
+            )
 
 
 def words(text: str) -> list[str]:
@@ -115,16 +121,27 @@ class ReviewTable:
     labels: pd.Series | None
 
 
-def read_review_table(path: str, has_header: bool, text_column: ColumnSelection, label_column: ColumnSelection | None) -> ReviewTable:
+def read_review_table(
+    path: str, has_header: bool, text_column: ColumnSelection, label_column: ColumnSelection | None
+) -> ReviewTable:
     what = "texts table"
     opener = gzip.open if _is_gzip(path) else open
     try:
         with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
-            table = pd.read_csv(handle, sep="\t", header=0 if has_header else None, quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+            table = pd.read_csv(
+                handle,
+                sep="\t",
+                header=0 if has_header else None,
+                quoting=csv.QUOTE_NONE,
+                dtype=str,
+                keep_default_na=False,
+            )
     except pd.errors.EmptyDataError:
         raise UserInputError(f"the {what} is empty: give a table with one text per row.") from None
     except pd.errors.ParserError as error:
-        raise UserInputError(f"the {what} is not a tab-separated table ({str(error).strip()}): fix the rows with extra tabs.") from None
+        raise UserInputError(
+            f"the {what} is not a tab-separated table ({str(error).strip()}): fix the rows with extra tabs."
+        ) from None
     except (OSError, EOFError) as error:
         raise UserInputError(f"the {what} cannot be read ({error}): give a plain or gzipped tabular file.") from None
     if table.empty:
@@ -134,7 +151,10 @@ def read_review_table(path: str, has_header: bool, text_column: ColumnSelection,
     texts = table.iloc[:, text_index]
     empty = texts.str.strip() == ""
     if empty.all():
-        raise UserInputError(f"the text column ({names[text_index]}) of the {what} is empty in every row: choose the column that holds the texts.")
+        raise UserInputError(
+            f"the text column ({names[text_index]}) of the {what} is empty in every row: choose the column "
+            "that holds the texts."
+        )
     labels = None
     if label_column is not None:
         labels = table.iloc[:, _one_column(label_column, names, what, has_header, "label")]
@@ -148,7 +168,9 @@ def read_review_table(path: str, has_header: bool, text_column: ColumnSelection,
 def _one_column(selection: ColumnSelection, names: list[str], what: str, has_header: bool, role: str) -> int:
     columns = selection.indices(names, f"{what} ({role} column)", has_header)
     if len(columns) != 1:
-        raise UserInputError(f"{len(columns)} columns are selected as the {role} column of the {what}: select exactly one.")
+        raise UserInputError(
+            f"{len(columns)} columns are selected as the {role} column of the {what}: select exactly one."
+        )
     return columns[0]
 
 
@@ -164,7 +186,9 @@ def read_vocabulary(path: str) -> tuple[TokenizerSettings, dict[str, int]]:
         reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = next(reader, None)
         if header != ["word", "index", "count"]:
-            raise UserInputError(f"the {what} lacks its 'word, index, count' header: give the vocabulary output of a fit run.")
+            raise UserInputError(
+                f"the {what} lacks its 'word, index, count' header: give the vocabulary output of a fit run."
+            )
         try:
             word_ids = {word: int(index) for word, index, _ in reader}
         except ValueError:
@@ -203,14 +227,20 @@ def tokenize(
     if vocabulary_path is None:
         vocabulary = build_vocabulary(tokenized, settings)
         if not vocabulary:
-            raise UserInputError(f"the texts hold fewer than {settings.skip_top + 1} different words, so no word is kept: lower the number of words to skip.")
+            raise UserInputError(
+                f"the texts hold fewer than {settings.skip_top + 1} different words, so no word is kept: "
+                "lower the number of words to skip."
+            )
         write_vocabulary(outputs["vocabulary"], settings, vocabulary)
         word_ids = {word: index for word, index, _ in vocabulary}
     else:
         fitted, word_ids = read_vocabulary(vocabulary_path)
         if fitted != settings:
-            differences = ", ".join(f"{name} {getattr(fitted, name)} there but {getattr(settings, name)} here"
-                                    for name in asdict(settings) if getattr(fitted, name) != getattr(settings, name))
+            differences = ", ".join(
+                f"{name} {getattr(fitted, name)} there but {getattr(settings, name)} here"
+                for name in asdict(settings)
+                if getattr(fitted, name) != getattr(settings, name)
+            )
             raise UserInputError(
                 f"the vocabulary was built with other settings ({differences}): use the fit run's settings, so that "
                 "the model gets rows of the shape it was trained on."

@@ -64,12 +64,16 @@ def target_encoding(targets: np.ndarray, task: str, loss: str, output_units: int
     kind = catalogue.LOSSES[loss]
     if task == "regressor":
         if targets.dtype.kind not in "iuf":
-            raise UserInputError(f"the {what} holds text ('{targets[0]}'), but a regressor needs numbers: fix the targets or train a classifier.")
+            raise UserInputError(
+                f"the {what} holds text ('{targets[0]}'), but a regressor needs numbers: fix the targets "
+                "or train a classifier."
+            )
         return TargetEncoding(task=task, output_kind=kind)
     classes = np.unique(targets)
     if len(classes) < 2:
         raise UserInputError(
-            f"the {what} holds a single class ('{classes[0]}'): a classifier needs at least two classes; check the target column."
+            f"the {what} holds a single class ('{classes[0]}'): a classifier needs at least two classes; "
+            "check the target column."
         )
     if kind.startswith("binary") and len(classes) != 2:
         raise UserInputError(
@@ -90,21 +94,23 @@ def _plain(value: object) -> object:
 
 
 class TrainedModel:
-    """A Keras model with its target encoding; checks and shapes feature tables for it."""
+    """A Keras model with its target encoding."""
 
     def __init__(self, model, encoding: TargetEncoding) -> None:
         self.model = model
         self.encoding = encoding
-        self.sample_shape = tuple(model.inputs[0].shape[1:])
-        self.token_limit = _embedding_input_dim(model)
 
     @classmethod
     def load(cls, path: str) -> TrainedModel:
         model, metadata = load_trained_model(path, "trained model")
         try:
-            encoding = TargetEncoding(task=metadata["task"], output_kind=metadata["output_kind"], classes=tuple(metadata["classes"]))
+            encoding = TargetEncoding(
+                task=metadata["task"], output_kind=metadata["output_kind"], classes=tuple(metadata["classes"])
+            )
         except (KeyError, TypeError):
-            raise UserInputError("the trained model's description is incomplete: train the model again with this suite.") from None
+            raise UserInputError(
+                "the trained model's description is incomplete: train the model again with this suite."
+            ) from None
         return cls(model, encoding)
 
     def save(self, path: str) -> None:
@@ -113,28 +119,28 @@ class TrainedModel:
             archive = Path(folder) / "model.keras"
             self.model.save(archive)
             with zipfile.ZipFile(archive, "a") as bundle:
-                bundle.writestr(ARCHIVE_METADATA, json.dumps({**asdict(self.encoding), "classes": list(self.encoding.classes)}))
+                bundle.writestr(
+                    ARCHIVE_METADATA, json.dumps({**asdict(self.encoding), "classes": list(self.encoding.classes)})
+                )
             shutil.move(archive, path)
 
-    @property
-    def n_features(self) -> int | None:
-        """Columns a feature table must have, or None when the model takes sequences of any length."""
-        if any(size is None for size in self.sample_shape):
-            return None
-        return int(np.prod(self.sample_shape))
-
     def check_features(self, features: np.ndarray, what: str, first_line: int) -> np.ndarray:
-        """Check a block of feature rows against the model; return it shaped for the model's input."""
-        if self.n_features is not None and features.shape[1] != self.n_features:
-            raise UserInputError(
-                f"the {what} has {features.shape[1]} columns, but the model takes {self.n_features} values per sample "
-                f"(input shape {self.sample_shape}): select the right columns, or use a model built for this table."
-            )
-        if self.token_limit is not None:
-            _check_token_ids(features, self.token_limit, what, first_line)
-        if len(self.sample_shape) > 1:
-            return features.reshape((-1, *self.sample_shape))
-        return features
+        return shape_features(self.model, features, what, first_line)
+
+
+def shape_features(model, features: np.ndarray, what: str, first_line: int) -> np.ndarray:
+    """Check a block of feature rows against the model's input; return it shaped for that input."""
+    sample_shape = tuple(model.inputs[0].shape[1:])
+    n_features = None if any(size is None for size in sample_shape) else int(np.prod(sample_shape))
+    if n_features is not None and features.shape[1] != n_features:
+        raise UserInputError(
+            f"the {what} has {features.shape[1]} columns, but the model takes {n_features} values per sample "
+            f"(input shape {sample_shape}): select the right columns, or use a model built for this table."
+        )
+    token_limit = _embedding_input_dim(model)
+    if token_limit is not None:
+        _check_token_ids(features, token_limit, what, first_line)
+    return features.reshape((-1, *sample_shape)) if len(sample_shape) > 1 else features
 
 
 def _embedding_input_dim(model) -> int | None:
@@ -157,7 +163,8 @@ def _check_token_ids(features: np.ndarray, limit: int, what: str, first_line: in
     if bad.any():
         row, column = np.argwhere(bad)[0]
         raise UserInputError(
-            f"line {first_line + row}, column {column + 1} of the {what} holds token id {int(features[row, column])}, but "
+            f"line {first_line + row}, column {column + 1} of the {what} holds token id "
+            f"{int(features[row, column])}, but "
             f"the Embedding layer's input_dim is {limit}, so ids must be 0 to {limit - 1}: raise input_dim or tokenize "
             "with a smaller vocabulary."
         )

@@ -21,7 +21,7 @@ from galaxy_keras import runtime
 from galaxy_keras.errors import UserInputError
 from galaxy_keras.plan import load_plan
 from galaxy_keras.tables import ColumnSelection, read_feature_matrix, read_target_column
-from galaxy_keras.trained_model import TargetEncoding, TrainedModel, target_encoding
+from galaxy_keras.trained_model import TargetEncoding, TrainedModel, shape_features, target_encoding
 
 SPLIT_METHODS = ("shuffle", "stratified", "none")
 
@@ -52,7 +52,7 @@ class TrainingOutputs:
 def split_rows(targets: np.ndarray, size: float, scheme: Scheme, part: str) -> tuple[np.ndarray, np.ndarray]:
     """(kept, held-out) row indices; the held-out part is ``size`` of the rows."""
     n_rows = len(targets)
-    n_held = int(round(size * n_rows))
+    n_held = round(size * n_rows)
     if not 0 < size < 1 or n_held < 1 or n_held >= n_rows:
         raise UserInputError(
             f"a {part} size of {size} of {n_rows} rows leaves no rows for training or for the {part} part: "
@@ -63,21 +63,29 @@ def split_rows(targets: np.ndarray, size: float, scheme: Scheme, part: str) -> t
     if scheme.method == "stratified":
         _, counts = np.unique(targets, return_counts=True)
         if counts.min() < 2:
-            raise UserInputError("a stratified split needs at least two rows of every class: use a plain shuffle split.")
+            raise UserInputError(
+                "a stratified split needs at least two rows of every class: use a plain shuffle split."
+            )
         splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_held, random_state=scheme.random_state)
     else:
         splitter = ShuffleSplit(n_splits=1, test_size=n_held, random_state=scheme.random_state)
     try:
         kept, held = next(splitter.split(np.zeros(n_rows), targets))
     except ValueError as error:
-        raise UserInputError(f"the rows cannot be split that way: {error}. Use a larger {part} size or a plain shuffle.") from None
+        raise UserInputError(
+            f"the rows cannot be split that way: {error}. Use a larger {part} size or a plain shuffle."
+        ) from None
     return kept, held
 
 
-def evaluation_metrics(trained: TrainedModel, features: np.ndarray, encoded: np.ndarray, targets: np.ndarray, batch_size: int) -> dict[str, float]:
+def evaluation_metrics(
+    trained: TrainedModel, features: np.ndarray, encoded: np.ndarray, targets: np.ndarray, batch_size: int
+) -> dict[str, float]:
     """The Keras loss and the scikit-learn scores of the held-out rows."""
     model, encoding = trained.model, trained.encoding
-    scores: dict[str, float] = {"loss": float(model.evaluate(features, encoded, batch_size=batch_size, verbose=0, return_dict=True)["loss"])}
+    scores: dict[str, float] = {
+        "loss": float(model.evaluate(features, encoded, batch_size=batch_size, verbose=0, return_dict=True)["loss"])
+    }
     outputs = model.predict(features, batch_size=batch_size, verbose=0)
     if encoding.task == "regressor":
         predicted = outputs[:, 0]
@@ -117,7 +125,12 @@ def write_metrics(path: str, scores: dict[str, float], evaluated_on: str) -> Non
 
 def write_history(path: str, history: Any) -> None:
     """One row per epoch that actually ran (EarlyStopping may end training early)."""
-    names = sorted(history.history, key=lambda name: (name.startswith("val_"), name != "loss", name))
+
+    def order(name: str) -> tuple[bool, bool, str]:
+        base = name.removeprefix("val_")
+        return name.startswith("val_"), base != "loss", base
+
+    names = sorted(history.history, key=order)
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
         writer.writerow(["epoch", *names])
@@ -125,7 +138,9 @@ def write_history(path: str, history: Any) -> None:
             writer.writerow([epoch + 1, *(f"{float(history.history[name][row]):.6g}" for name in names)])
 
 
-def train_and_evaluate(plan_path: str, features: TableInput, targets: TableInput, scheme: Scheme, outputs: TrainingOutputs) -> None:
+def train_and_evaluate(
+    plan_path: str, features: TableInput, targets: TableInput, scheme: Scheme, outputs: TrainingOutputs
+) -> None:
     plan = load_plan(plan_path)
     runtime.seed_everything(plan.seed)
     x_all = read_feature_matrix(features.path, features.has_header, features.columns, "training features table")
@@ -136,22 +151,31 @@ def train_and_evaluate(plan_path: str, features: TableInput, targets: TableInput
             "give one target per row of features (check the header options)."
         )
     model = plan.build_model()
-    encoding = target_encoding(y_all, plan.task, plan.loss, int(model.outputs[0].shape[-1]), "targets table")
-    trained = TrainedModel(model, encoding)
-    x_all = trained.check_features(x_all, "training features table", 2 if features.has_header else 1)
+    x_all = shape_features(model, x_all, "training features table", 2 if features.has_header else 1)
+    trained = TrainedModel(model, target_encoding(y_all, plan.task, plan.loss, _units(model), "targets table"))
+    encoding = trained.encoding
     if scheme.method == "stratified" and plan.task != "classifier":
         raise UserInputError("a stratified split needs class labels: use a shuffle split for a regressor.")
 
-    fit_rows, evaluated_rows = split_rows(y_all, scheme.test_size, scheme, "test" if scheme.name == "train_val_test" else "validation")
+    fit_rows, evaluated_rows = split_rows(
+        y_all, scheme.test_size, scheme, "test" if scheme.name == "train_val_test" else "validation"
+    )
     fit_arguments: dict[str, Any] = {"validation_split": plan.validation_split}
     evaluated_on = "validation"
     if scheme.name == "train_val_test":
-        kept, validation = split_rows(y_all[fit_rows], scheme.validation_size / (1 - scheme.test_size), scheme, "validation")
+        kept, validation = split_rows(
+            y_all[fit_rows], scheme.validation_size / (1 - scheme.test_size), scheme, "validation"
+        )
         validation_rows, fit_rows = fit_rows[validation], fit_rows[kept]
-        fit_arguments = {"validation_data": (x_all[validation_rows], encoding.encode(y_all[validation_rows], _units(model)))}
+        fit_arguments = {
+            "validation_data": (x_all[validation_rows], encoding.encode(y_all[validation_rows], _units(model)))
+        }
         evaluated_on = "test"
     if plan.validation_split and len(fit_rows) * plan.validation_split < 1:
-        raise UserInputError(f"a validation split of {plan.validation_split} of {len(fit_rows)} training rows is empty: raise it or use more rows.")
+        raise UserInputError(
+            f"a validation split of {plan.validation_split} of {len(fit_rows)} training rows is empty: "
+            "raise it or use more rows."
+        )
 
     history = model.fit(
         x_all[fit_rows],
@@ -159,12 +183,18 @@ def train_and_evaluate(plan_path: str, features: TableInput, targets: TableInput
         epochs=plan.epochs,
         batch_size=plan.batch_size,
         shuffle=plan.shuffle,
-        callbacks=plan.build_callbacks(has_validation_data="validation_data" in fit_arguments or plan.validation_split > 0),
+        callbacks=plan.build_callbacks(
+            has_validation_data="validation_data" in fit_arguments or plan.validation_split > 0
+        ),
         verbose=2,
         **fit_arguments,
     )
     scores = evaluation_metrics(
-        trained, x_all[evaluated_rows], encoding.encode(y_all[evaluated_rows], _units(model)), y_all[evaluated_rows], plan.batch_size
+        trained,
+        x_all[evaluated_rows],
+        encoding.encode(y_all[evaluated_rows], _units(model)),
+        y_all[evaluated_rows],
+        plan.batch_size,
     )
     write_metrics(outputs.metrics, scores, f"{evaluated_on} ({len(evaluated_rows)} rows)")
     write_history(outputs.history, history)

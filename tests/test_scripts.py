@@ -1,0 +1,67 @@
+"""The entry scripts as Galaxy runs them: exit code 0 or 1, one clean line on stderr, no output left on failure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import fixture_models as fm
+from conftest import run_script
+
+
+def test_architecture_script_writes_the_model(tmp_path: Path) -> None:
+    form = tmp_path / "form.json"
+    form.write_text(json.dumps(fm.TUTORIAL_ARCHITECTURE))
+    result = run_script("create_architecture.py", "--inputs", str(form), "--output", str(tmp_path / "model.json"))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "", "TensorFlow's start-up notices must not reach the user"
+    assert json.loads((tmp_path / "model.json").read_text())["class_name"] == "Sequential"
+
+
+def test_failure_is_one_line_exit_1_and_no_output(tmp_path: Path) -> None:
+    form = tmp_path / "form.json"
+    plan = fm.TEST_DATA / "imdb_lstm_plan.json"
+    form.write_text(
+        json.dumps(
+            {
+                "plan": str(plan),
+                "features": str(fm.TEST_DATA / "imdb_X_test.tsv"),
+                "features_has_header": False,
+                "features_columns": {"selection_mode": "all_columns"},
+                "targets": str(fm.TEST_DATA / "imdb_y_train.tsv"),
+                "targets_has_header": False,
+                "targets_columns": {"selection_mode": "all_columns"},
+                "scheme": {
+                    "scheme_type": "train_val",
+                    "split": {"test_size": 0.1, "method": "shuffle", "random_state": 0},
+                },
+            }
+        )
+    )
+    outputs = [tmp_path / name for name in ("metrics.tsv", "model.keras", "history.tsv")]
+    for output in outputs:
+        output.write_text("stale")  # Galaxy creates the output files before the job runs
+    result = run_script(
+        "train_and_evaluate.py",
+        "--inputs",
+        str(form),
+        "--metrics",
+        str(outputs[0]),
+        "--model",
+        str(outputs[1]),
+        "--history",
+        str(outputs[2]),
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "Error: the features table has 200 rows but the targets table has 400: give one target per row of "
+        "features (check the header options)."
+    ]
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not any(output.exists() for output in outputs)
+
+
+def test_unexpected_errors_are_one_line_too(tmp_path: Path) -> None:
+    result = run_script("predict.py", "--inputs", str(tmp_path / "missing.json"), "--output", str(tmp_path / "out.tsv"))
+    assert result.returncode == 1
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("Error: unexpected FileNotFoundError")
