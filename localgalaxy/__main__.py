@@ -18,6 +18,7 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from localgalaxy.imdb import main_job
 from localgalaxy.server import running_galaxy
 from localgalaxy.toolsenv import REPO_ROOT, ensure_tools_env
 
@@ -80,7 +81,7 @@ def run_tests(targets: list[str], workdir: Path, tools_env: Path, results: Path)
             "--test_output",
             str(report.with_suffix(".html")),
             "--summary",
-            "compact",
+            "minimal",
             *targets,
         )
     passed, failed = count_results(report)
@@ -114,6 +115,13 @@ def main() -> int:
     test.add_argument("--results", type=Path, default=REPO_ROOT / "results" / "tests")
     commands.add_parser("tools-env", help="create or update the tools environment; print its python")
     commands.add_parser("serve", help="run Galaxy with the suite until Ctrl-C (to try the tools in a browser)")
+    imdb = commands.add_parser("imdb", help="the main job: the IMDB workflow from review texts on the full data")
+    imdb.add_argument(
+        "--data", type=Path, help="a folder with train.tsv.gz and test.tsv.gz (default: ../shared/data/imdb)"
+    )
+    imdb.add_argument("--results", type=Path, default=REPO_ROOT / "results" / "imdb", help="where the outputs go")
+    imdb.add_argument("--epochs", type=int, default=2)
+    imdb.add_argument("--batch-size", type=int, default=128)
     summary_command = commands.add_parser("summary", help="total the test reports in a folder: N passed, N failed")
     summary_command.add_argument("results", type=Path)
     args = parser.parse_args()
@@ -121,6 +129,8 @@ def main() -> int:
     if args.command == "tools-env":
         print(ensure_tools_env(args.tools_env))
         return 0
+    if args.command == "imdb":
+        return main_job(args.workdir, args.tools_env, args.data, args.results, args.epochs, args.batch_size)
     if args.command == "summary":
         return summary(args.results)
     if args.command == "serve":

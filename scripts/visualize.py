@@ -20,38 +20,34 @@ def main() -> None:
     parser.add_argument("--inputs", required=True, help="the tool form's values, as Galaxy writes them")
     parser.add_argument("--plot", required=True, help="where to write the image")
     parser.add_argument("--matrix", help="where to write the confusion matrix table")
+    parser.add_argument("--report", help="where to write precision, recall, F1 and accuracy from the matrix")
     args = parser.parse_args()
 
     def task() -> None:
         form = json.loads(Path(args.inputs).read_text())
         plot = form["plot"]
-        image_format = form["image_format"]
+        image = plots.ImageFile(args.plot, form["image_format"])
         kind = plot["plot_type"]
         if kind == "confusion_matrix":
             plots.confusion_matrix_plot(
                 labels(plot, "true_labels", "true labels table"),
                 labels(plot, "predicted_labels", "predicted labels table"),
-                plot["normalize"],
-                plot["title"],
-                plot["color_map"],
-                args.plot,
-                image_format,
+                image,
                 args.matrix,
+                args.report,
+                normalize=plot["normalize"],
+                title=plot["title"],
+                color_map=plot["color_map"],
             )
         elif kind == "roc_pr":
-            plots.roc_pr_plot(
-                labels(plot, "true_labels", "true labels table"),
-                plots.read_probabilities(plot["probabilities"]),
-                plot["title"],
-                args.plot,
-                image_format,
-            )
+            true_labels = labels(plot, "true_labels", "true labels table")
+            plots.roc_pr_plot(true_labels, plots.read_probabilities(plot["probabilities"]), plot["title"], image)
         elif kind == "learning_curves":
-            plots.learning_curves_plot(plots.read_history(plot["history"]), plot["title"], args.plot, image_format)
+            plots.learning_curves_plot(plots.read_history(plot["history"]), plot["title"], image)
         else:
-            plots.model_diagram_plot(plot["architecture"], plot["title"], args.plot, image_format)
+            plots.model_diagram_plot(plot["architecture"], plot["title"], image)
 
-    run_tool(task, outputs=[path for path in (args.plot, args.matrix) if path])
+    run_tool(task, outputs=[path for path in (args.plot, args.matrix, args.report) if path])
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import fixture_models as fm
 from galaxy_keras.architecture import architecture_json
 from galaxy_keras.errors import UserInputError
 from galaxy_keras.plan import load_plan, plan_from_form
-from galaxy_keras.plots import confusion_matrix_plot
+from galaxy_keras.plots import ImageFile, confusion_matrix_plot
 from galaxy_keras.prediction import predict_table
 from galaxy_keras.safety import model_from_config, parse_json_file
 from galaxy_keras.tables import ColumnSelection, read_feature_matrix, read_target_column
@@ -293,7 +293,7 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
     (
         "confusion matrix lengths differ",
         lambda t: confusion_matrix_plot(
-            ["a", "b", "a"], ["a", "b"], "none", "", "Blues", str(t / "p.png"), "png", str(t / "m.tsv")
+            ["a", "b", "a"], ["a", "b"], ImageFile(str(t / "p.png")), str(t / "m.tsv"), str(t / "r.tsv")
         ),
         "the true labels have 3 rows but the predicted labels have 2",
     ),

@@ -26,7 +26,14 @@ def test_the_form_offers_exactly_the_colour_maps_the_script_knows() -> None:
 def test_every_offered_colour_map_draws(color_map: str, tmp_path: Path) -> None:
     image, matrix = tmp_path / "cm.png", tmp_path / "cm.tsv"
     plots.confusion_matrix_plot(
-        ["a", "b", "b"], ["a", "b", "a"], "true", color_map, color_map, str(image), "png", str(matrix)
+        ["a", "b", "b"],
+        ["a", "b", "a"],
+        plots.ImageFile(str(image)),
+        str(matrix),
+        str(tmp_path / "r.tsv"),
+        normalize="true",
+        title=color_map,
+        color_map=color_map,
     )
     assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -35,15 +42,25 @@ def test_confusion_matrix_counts_and_numeric_label_order(tmp_path: Path) -> None
     matrix = tmp_path / "cm.tsv"
     true = ["10", "2", "2", "30", "10", "2"]
     predicted = ["10", "2", "10", "30", "2", "2"]
-    plots.confusion_matrix_plot(true, predicted, "none", "t", "Blues", str(tmp_path / "cm.svg"), "svg", str(matrix))
+    report = tmp_path / "report.tsv"
+    plots.confusion_matrix_plot(
+        true, predicted, plots.ImageFile(str(tmp_path / "cm.svg"), "svg"), str(matrix), str(report)
+    )
     assert matrix.read_text().splitlines() == [
         "true\\predicted\t2\t10\t30",
         "2\t2\t1\t0",
         "10\t1\t1\t0",
         "30\t0\t0\t1",
     ]
-    svg = (tmp_path / "cm.svg").read_text()
-    assert ">2<" in svg or "2</text>" in svg or "2" in svg
+    assert report.read_text().splitlines() == [
+        "class\tprecision\trecall\tf1\tsupport",
+        "2\t0.6667\t0.6667\t0.6667\t3",
+        "10\t0.5\t0.5\t0.5\t2",
+        "30\t1\t1\t1\t1",
+        "accuracy\t\t\t0.6667\t6",
+        "macro avg\t0.7222\t0.7222\t0.7222\t6",
+        "weighted avg\t0.6667\t0.6667\t0.6667\t6",
+    ]
 
 
 def test_sorted_labels_sorts_numbers_as_numbers_and_text_as_text() -> None:
@@ -54,14 +71,21 @@ def test_sorted_labels_sorts_numbers_as_numbers_and_text_as_text() -> None:
 def test_roc_pr_learning_curves_and_diagram_draw(tmp_path: Path) -> None:
     data = fm.TEST_DATA
     truth = [line.split("\t")[4] for line in (data / "blobs.tsv").read_text().splitlines()[1:]]
-    plots.roc_pr_plot(
-        truth, plots.read_probabilities(str(data / "blobs_probabilities.tsv")), "roc", str(tmp_path / "roc.png"), "png"
-    )
-    plots.learning_curves_plot(
-        plots.read_history(str(data / "blobs_history.tsv")), "lc", str(tmp_path / "lc.pdf"), "pdf"
-    )
-    plots.model_diagram_plot(str(data / "imdb_lstm_architecture.json"), "model", str(tmp_path / "model.svg"), "svg")
+    probabilities = plots.read_probabilities(str(data / "blobs_probabilities.tsv"))
+    plots.roc_pr_plot(truth, probabilities, "roc", plots.ImageFile(str(tmp_path / "roc.png")))
+    history = plots.read_history(str(data / "blobs_history.tsv"))
+    plots.learning_curves_plot(history, "lc", plots.ImageFile(str(tmp_path / "lc.pdf"), "pdf"))
+    architecture = str(data / "imdb_lstm_architecture.json")
+    plots.model_diagram_plot(architecture, "model", plots.ImageFile(str(tmp_path / "model.svg"), "svg"))
     assert (tmp_path / "roc.png").stat().st_size > 10_000
     assert (tmp_path / "lc.pdf").read_bytes().startswith(b"%PDF")
     diagram = (tmp_path / "model.svg").read_text()
     assert "Total parameters: 373,301" in diagram and "LSTM" in diagram
+
+
+def test_roc_curve_with_numeric_class_labels(tmp_path: Path, write_table) -> None:
+    """predict_proba headers are the class labels; for 0/1 labels the header is all numbers, and that is right."""
+    probabilities = write_table("0\t1\n0.9\t0.1\n0.2\t0.8\n0.4\t0.6\n0.7\t0.3\n")
+    roc = plots.ImageFile(str(tmp_path / "roc.svg"), "svg")
+    plots.roc_pr_plot(["0", "1", "1", "0"], plots.read_probabilities(probabilities), "roc", roc)
+    assert "AUC = 1.000" in (tmp_path / "roc.svg").read_text()

@@ -104,4 +104,4 @@ def test_review_tables_are_read_plain_or_gzipped(test_data: Path) -> None:
             ColumnSelection("by_header_name", "text"),
             ColumnSelection("by_header_name", "label"),
         )
-        assert len(table.texts) == 80 and set(table.labels) == {"0", "1"}
+        assert len(table.texts) == 200 and set(table.labels) == {"0", "1"}

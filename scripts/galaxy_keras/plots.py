@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import matplotlib
 
@@ -40,10 +41,16 @@ NORMALIZATIONS = {"none": None, "true": "true", "pred": "pred", "all": "all"}
 IMAGE_FORMATS = ("png", "svg", "pdf")
 
 
-def _save(figure: plt.Figure, path: str, image_format: str) -> None:
-    if image_format not in IMAGE_FORMATS:
-        raise UserInputError(f"'{image_format}' is not an image format this tool writes: choose png, svg or pdf.")
-    figure.savefig(path, format=image_format, dpi=150, bbox_inches="tight")
+@dataclass(frozen=True)
+class ImageFile:
+    path: str
+    format: str = "png"
+
+
+def _save(figure: plt.Figure, image: ImageFile) -> None:
+    if image.format not in IMAGE_FORMATS:
+        raise UserInputError(f"'{image.format}' is not an image format this tool writes: choose png, svg or pdf.")
+    figure.savefig(image.path, format=image.format, dpi=150, bbox_inches="tight")
     plt.close(figure)
 
 
@@ -59,12 +66,12 @@ def sorted_labels(values: np.ndarray) -> list:
 def confusion_matrix_plot(
     true_labels: np.ndarray,
     predicted_labels: np.ndarray,
-    normalize: str,
-    title: str,
-    color_map: str,
-    image_path: str,
-    image_format: str,
+    image: ImageFile,
     matrix_path: str,
+    report_path: str,
+    normalize: str = "none",
+    title: str = "",
+    color_map: str = "Blues",
 ) -> None:
     if len(true_labels) != len(predicted_labels):
         raise UserInputError(
@@ -81,11 +88,12 @@ def confusion_matrix_plot(
     counts = skmetrics.confusion_matrix(true_text, predicted_text, labels=labels)
     shown = skmetrics.confusion_matrix(true_text, predicted_text, labels=labels, normalize=NORMALIZATIONS[normalize])
     _write_matrix(matrix_path, labels, counts)
+    _write_report(report_path, labels, counts)
 
     size = max(4.0, 0.6 * len(labels) + 3)
     figure, axes = plt.subplots(figsize=(size + 1, size))
-    image = axes.imshow(shown, cmap=color_map)
-    figure.colorbar(image, ax=axes)
+    heatmap = axes.imshow(shown, cmap=color_map)
+    figure.colorbar(heatmap, ax=axes)
     axes.set_xticks(
         range(len(labels)),
         labels=labels,
@@ -102,7 +110,7 @@ def confusion_matrix_plot(
     axes.set_xlabel("Predicted label")
     axes.set_ylabel("True label")
     axes.set_title(title)
-    _save(figure, image_path, image_format)
+    _save(figure, image)
 
 
 def _write_matrix(path: str, labels: Sequence[str], counts: np.ndarray) -> None:
@@ -114,9 +122,25 @@ def _write_matrix(path: str, labels: Sequence[str], counts: np.ndarray) -> None:
             writer.writerow([label, *(int(count) for count in row)])
 
 
-def roc_pr_plot(
-    true_labels: np.ndarray, probabilities: pd.DataFrame, title: str, image_path: str, image_format: str
-) -> None:
+def _write_report(path: str, labels: Sequence[str], counts: np.ndarray) -> None:
+    """Precision, recall, F1 and support per class, then accuracy and averages, computed from the matrix itself."""
+    true_totals, predicted_totals, hits = counts.sum(axis=1), counts.sum(axis=0), np.diag(counts)
+    precision = np.divide(hits, predicted_totals, out=np.zeros(len(labels)), where=predicted_totals > 0)
+    recall = np.divide(hits, true_totals, out=np.zeros(len(labels)), where=true_totals > 0)
+    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros(len(labels)), where=precision + recall > 0)
+    total = int(counts.sum())
+    weights = true_totals / total
+    rows = [[label, precision[i], recall[i], f1[i], int(true_totals[i])] for i, label in enumerate(labels)]
+    rows.append(["accuracy", "", "", hits.sum() / total, total])
+    rows.append(["macro avg", precision.mean(), recall.mean(), f1.mean(), total])
+    rows.append(["weighted avg", precision @ weights, recall @ weights, f1 @ weights, total])
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        writer.writerow(["class", "precision", "recall", "f1", "support"])
+        writer.writerows([[f"{value:.4g}" if isinstance(value, float) else value for value in row] for row in rows])
+
+
+def roc_pr_plot(true_labels: np.ndarray, probabilities: pd.DataFrame, title: str, image: ImageFile) -> None:
     """ROC and precision-recall curves, one per class (one-vs-rest), AUC and average precision in the legends."""
     if len(true_labels) != len(probabilities):
         raise UserInputError(
@@ -152,10 +176,10 @@ def roc_pr_plot(
     roc_axes.legend(loc="lower right")
     pr_axes.legend(loc="lower left")
     figure.suptitle(title)
-    _save(figure, image_path, image_format)
+    _save(figure, image)
 
 
-def learning_curves_plot(history: pd.DataFrame, title: str, image_path: str, image_format: str) -> None:
+def learning_curves_plot(history: pd.DataFrame, title: str, image: ImageFile) -> None:
     """One panel per quantity (loss, each metric), training and validation curves together."""
     if "epoch" not in history.columns or "loss" not in history.columns:
         raise UserInputError(
@@ -170,7 +194,7 @@ def learning_curves_plot(history: pd.DataFrame, title: str, image_path: str, ima
         axes.set(xlabel="Epoch", ylabel=name, title=name)
         axes.legend()
     figure.suptitle(title)
-    _save(figure, image_path, image_format)
+    _save(figure, image)
 
 
 def read_history(path: str) -> pd.DataFrame:
@@ -179,7 +203,7 @@ def read_history(path: str) -> pd.DataFrame:
 
 
 def read_probabilities(path: str) -> pd.DataFrame:
-    chunks = list(iter_table_chunks(path, True, "probabilities table"))
+    chunks = list(iter_table_chunks(path, True, "probabilities table", numeric_header=True))
     table = pd.concat(chunks) if len(chunks) > 1 else chunks[0]
     if not all(pd.api.types.is_numeric_dtype(dtype) for dtype in table.dtypes):
         raise UserInputError(
@@ -188,7 +212,7 @@ def read_probabilities(path: str) -> pd.DataFrame:
     return table
 
 
-def model_diagram_plot(architecture_path: str, title: str, image_path: str, image_format: str) -> None:
+def model_diagram_plot(architecture_path: str, title: str, image: ImageFile) -> None:
     """One box per layer, top to bottom: name and type, output shape, parameter count, and its input layers."""
     # Imported here: only this plot needs TensorFlow, and loading it takes seconds.
     from galaxy_keras.safety import model_from_config, parse_json_file
@@ -216,7 +240,7 @@ def model_diagram_plot(architecture_path: str, title: str, image_path: str, imag
         0.5, -len(rows) + 0.1, f"Total parameters: {model.count_params():,}", ha="center", fontsize=10, weight="bold"
     )
     axes.set_title(title)
-    _save(figure, image_path, image_format)
+    _save(figure, image)
 
 
 def _layer_sources(config: dict) -> dict[str, list[str]]:

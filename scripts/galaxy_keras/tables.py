@@ -90,8 +90,14 @@ def _names_to_indices(text: str, header: list[str], what: str) -> list[int]:
     return positions
 
 
-def iter_table_chunks(path: str, has_header: bool, what: str, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
-    """Yield the table in chunks of rows, with a RangeIndex that counts rows from the start of the file."""
+def iter_table_chunks(
+    path: str, has_header: bool, what: str, chunk_rows: int = CHUNK_ROWS, numeric_header: bool = False
+) -> Iterator[pd.DataFrame]:
+    """Yield the table in chunks of rows, with a RangeIndex that counts rows from the start of the file.
+
+    A header of numbers only is taken for a data row read by mistake, unless ``numeric_header`` says that
+    such a header is expected (class labels that are numbers, for instance).
+    """
     try:
         reader = pd.read_csv(
             path,
@@ -106,7 +112,7 @@ def iter_table_chunks(path: str, has_header: bool, what: str, chunk_rows: int = 
         header_checked = has_rows = False
         for chunk in reader:
             if not header_checked:
-                _check_header(list(map(str, chunk.columns)), has_header, what)
+                _check_header(list(map(str, chunk.columns)), has_header and not numeric_header, what)
                 header_checked = True
             if len(chunk):
                 has_rows = True

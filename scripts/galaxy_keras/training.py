@@ -19,7 +19,7 @@ from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 
 from galaxy_keras import runtime
 from galaxy_keras.errors import UserInputError
-from galaxy_keras.plan import load_plan
+from galaxy_keras.plan import TrainingPlan, load_plan
 from galaxy_keras.tables import ColumnSelection, read_feature_matrix, read_target_column
 from galaxy_keras.trained_model import TargetEncoding, TrainedModel, shape_features, target_encoding
 
@@ -138,65 +138,80 @@ def write_history(path: str, history: Any) -> None:
             writer.writerow([epoch + 1, *(f"{float(history.history[name][row]):.6g}" for name in names)])
 
 
+@dataclass(frozen=True)
+class Parts:
+    """Which rows train the model, which validate it per epoch (if the scheme says), and which score it."""
+
+    fit: np.ndarray
+    validation: np.ndarray | None
+    evaluated: np.ndarray
+    evaluated_on: str
+
+
+def split_parts(targets: np.ndarray, scheme: Scheme) -> Parts:
+    if scheme.name == "train_val":
+        fit, evaluated = split_rows(targets, scheme.test_size, scheme, "validation")
+        return Parts(fit, None, evaluated, f"validation ({len(evaluated)} rows)")
+    kept, evaluated = split_rows(targets, scheme.test_size, scheme, "test")
+    fit, validation = split_rows(targets[kept], scheme.validation_size / (1 - scheme.test_size), scheme, "validation")
+    return Parts(kept[fit], kept[validation], evaluated, f"test ({len(evaluated)} rows)")
+
+
+def read_training_tables(features: TableInput, targets: TableInput) -> tuple[np.ndarray, np.ndarray]:
+    x = read_feature_matrix(features.path, features.has_header, features.columns, "training features table")
+    y = read_target_column(targets.path, targets.has_header, targets.columns, "targets table")
+    if len(x) != len(y):
+        raise UserInputError(
+            f"the features table has {len(x)} rows but the targets table has {len(y)}: "
+            "give one target per row of features (check the header options)."
+        )
+    return x, y
+
+
+def fit(trained: TrainedModel, plan: TrainingPlan, x: np.ndarray, y: np.ndarray, parts: Parts) -> Any:
+    """Train on the fit rows; per-epoch validation comes from the scheme's part or the plan's validation split."""
+    units = _units(trained.model)
+    if parts.validation is not None:
+        validation: dict[str, Any] = {
+            "validation_data": (x[parts.validation], trained.encoding.encode(y[parts.validation], units))
+        }
+    else:
+        if plan.validation_split and len(parts.fit) * plan.validation_split < 1:
+            raise UserInputError(
+                f"a validation split of {plan.validation_split} of {len(parts.fit)} training rows is empty: "
+                "raise it or use more rows."
+            )
+        validation = {"validation_split": plan.validation_split}
+    return trained.model.fit(
+        x[parts.fit],
+        trained.encoding.encode(y[parts.fit], units),
+        epochs=plan.epochs,
+        batch_size=plan.batch_size,
+        shuffle=plan.shuffle,
+        callbacks=plan.build_callbacks(has_validation_data=parts.validation is not None or plan.validation_split > 0),
+        verbose=2,
+        **validation,
+    )
+
+
 def train_and_evaluate(
     plan_path: str, features: TableInput, targets: TableInput, scheme: Scheme, outputs: TrainingOutputs
 ) -> None:
     plan = load_plan(plan_path)
-    runtime.seed_everything(plan.seed)
-    x_all = read_feature_matrix(features.path, features.has_header, features.columns, "training features table")
-    y_all = read_target_column(targets.path, targets.has_header, targets.columns, "targets table")
-    if len(x_all) != len(y_all):
-        raise UserInputError(
-            f"the features table has {len(x_all)} rows but the targets table has {len(y_all)}: "
-            "give one target per row of features (check the header options)."
-        )
-    model = plan.build_model()
-    x_all = shape_features(model, x_all, "training features table", 2 if features.has_header else 1)
-    trained = TrainedModel(model, target_encoding(y_all, plan.task, plan.loss, _units(model), "targets table"))
-    encoding = trained.encoding
     if scheme.method == "stratified" and plan.task != "classifier":
         raise UserInputError("a stratified split needs class labels: use a shuffle split for a regressor.")
-
-    fit_rows, evaluated_rows = split_rows(
-        y_all, scheme.test_size, scheme, "test" if scheme.name == "train_val_test" else "validation"
-    )
-    fit_arguments: dict[str, Any] = {"validation_split": plan.validation_split}
-    evaluated_on = "validation"
-    if scheme.name == "train_val_test":
-        kept, validation = split_rows(
-            y_all[fit_rows], scheme.validation_size / (1 - scheme.test_size), scheme, "validation"
-        )
-        validation_rows, fit_rows = fit_rows[validation], fit_rows[kept]
-        fit_arguments = {
-            "validation_data": (x_all[validation_rows], encoding.encode(y_all[validation_rows], _units(model)))
-        }
-        evaluated_on = "test"
-    if plan.validation_split and len(fit_rows) * plan.validation_split < 1:
-        raise UserInputError(
-            f"a validation split of {plan.validation_split} of {len(fit_rows)} training rows is empty: "
-            "raise it or use more rows."
-        )
-
-    history = model.fit(
-        x_all[fit_rows],
-        encoding.encode(y_all[fit_rows], _units(model)),
-        epochs=plan.epochs,
-        batch_size=plan.batch_size,
-        shuffle=plan.shuffle,
-        callbacks=plan.build_callbacks(
-            has_validation_data="validation_data" in fit_arguments or plan.validation_split > 0
-        ),
-        verbose=2,
-        **fit_arguments,
-    )
+    runtime.seed_everything(plan.seed)
+    x, y = read_training_tables(features, targets)
+    model = plan.build_model()
+    x = shape_features(model, x, "training features table", 2 if features.has_header else 1)
+    trained = TrainedModel(model, target_encoding(y, plan.task, plan.loss, _units(model), "targets table"))
+    parts = split_parts(y, scheme)
+    history = fit(trained, plan, x, y, parts)
+    rows = parts.evaluated
     scores = evaluation_metrics(
-        trained,
-        x_all[evaluated_rows],
-        encoding.encode(y_all[evaluated_rows], _units(model)),
-        y_all[evaluated_rows],
-        plan.batch_size,
+        trained, x[rows], trained.encoding.encode(y[rows], _units(model)), y[rows], plan.batch_size
     )
-    write_metrics(outputs.metrics, scores, f"{evaluated_on} ({len(evaluated_rows)} rows)")
+    write_metrics(outputs.metrics, scores, parts.evaluated_on)
     write_history(outputs.history, history)
     trained.save(outputs.model)
 

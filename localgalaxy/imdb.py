@@ -1,0 +1,220 @@
+"""The main job: the IMDB sentiment workflow from review texts, end to end, in a local Galaxy.
+
+    python -m localgalaxy imdb [--data DIR] [--results DIR] [--epochs N] [--batch-size N]
+
+It finds the IMDB reviews (``../shared/data/imdb`` next to this repository, ``--data``, or the original archive
+downloaded from Stanford and checked), starts Galaxy, uploads them, runs ``imdb-sentiment-from-text.ga`` through
+Galaxy's API while showing progress, prints the test accuracy and the confusion matrix, downloads every workflow
+output into the results folder, and stops Galaxy, also on Ctrl-C or an error.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import re
+import tarfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from bioblend.galaxy import GalaxyInstance
+
+from localgalaxy.server import RunningGalaxy, running_galaxy
+from localgalaxy.toolsenv import REPO_ROOT
+
+WORKFLOW = REPO_ROOT / "workflows" / "imdb-sentiment-lstm" / "imdb-sentiment-from-text.ga"
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data" / "imdb"
+ARCHIVE_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
+ARCHIVE_MD5 = "7c2ac02c03563afcf9b574c7e56c153a"
+POLL_S = 5
+
+
+class DataUnavailableError(Exception):
+    """The reviews are neither here nor downloadable."""
+
+
+def find_reviews(data: Path | None, cache: Path) -> tuple[Path, Path]:
+    """(train, test) review tables: given, shared on this machine, cached, or made from the original archive."""
+    for folder in (data, SHARED_DATA, cache):
+        if folder and (folder / "train.tsv.gz").exists() and (folder / "test.tsv.gz").exists():
+            return folder / "train.tsv.gz", folder / "test.tsv.gz"
+    archive = cache / "aclImdb_v1.tar.gz"
+    if not archive.exists():
+        download(ARCHIVE_URL, archive)
+    convert_archive(archive, cache)
+    return cache / "train.tsv.gz", cache / "test.tsv.gz"
+
+
+def download(url: str, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    print(f"[imdb] downloading {url}", flush=True)
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, open(partial, "wb") as handle:
+            while block := response.read(1 << 20):
+                handle.write(block)
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        partial.unlink(missing_ok=True)
+        raise DataUnavailableError(
+            f"cannot download the IMDB reviews from {url} ({error}). This machine seems offline: download "
+            f"aclImdb_v1.tar.gz elsewhere and put it in {target.parent}, or pass --data with a folder holding "
+            "train.tsv.gz and test.tsv.gz."
+        ) from None
+    digest = hashlib.md5(partial.read_bytes(), usedforsecurity=False).hexdigest()
+    if digest != ARCHIVE_MD5:
+        partial.unlink()
+        raise DataUnavailableError(
+            f"the download of {url} is damaged (MD5 {digest}, expected {ARCHIVE_MD5}): try again."
+        )
+    partial.rename(target)
+
+
+def archive_reviews(archive: Path, part: str) -> Iterator[tuple[str, str, str, str]]:
+    """(id, rating, label, text) of every labelled review of one part (train or test), as the shared tables."""
+    name = re.compile(rf"aclImdb/{part}/(pos|neg)/(\d+)_(\d+)\.txt$")
+    rows = []
+    with tarfile.open(archive) as bundle:
+        for member in bundle:
+            match = name.match(member.name)
+            if match and member.isfile():
+                text = bundle.extractfile(member).read().decode("utf-8", errors="replace")
+                sentiment, number, rating = match.groups()
+                text = " ".join(text.replace("\t", " ").splitlines())
+                rows.append((sentiment == "pos", int(number), f"{sentiment}_{number}", rating, text))
+    for positive, _, review_id, rating, text in sorted(rows):
+        yield review_id, rating, "1" if positive else "0", text
+
+
+def convert_archive(archive: Path, folder: Path) -> None:
+    for part in ("train", "test"):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\")
+        writer.writerow(["id", "rating", "label", "text"])
+        writer.writerows(archive_reviews(archive, part))
+        (folder / f"{part}.tsv.gz").write_bytes(gzip.compress(buffer.getvalue().encode()))
+
+
+def upload(gi: GalaxyInstance, history_id: str, path: Path) -> str:
+    """Upload a local file by path (the server is on this machine); return the dataset id."""
+    response = gi.tools.put_url(
+        f"file://{path.resolve()}", history_id, file_type="tabular", file_name=path.name.removesuffix(".gz")
+    )
+    return response["outputs"][0]["id"]
+
+
+def wait_for_invocation(gi: GalaxyInstance, invocation_id: str, started: float) -> dict:
+    """Poll until every step's jobs are done; print each step's progress once it changes."""
+    shown: dict[str, str] = {}
+    while True:
+        invocation = gi.invocations.show_invocation(invocation_id)
+        steps = gi.invocations.get_invocation_step_jobs_summary(invocation_id)
+        states = {step["id"]: _state(step) for step in steps}
+        for step_id, state in states.items():
+            if shown.get(step_id) != state:
+                shown[step_id] = state
+                print(
+                    f"[imdb] {time.monotonic() - started:7.0f} s  {_step_label(invocation, step_id):<28} {state}",
+                    flush=True,
+                )
+        if invocation["state"] in ("failed", "cancelled"):
+            raise RuntimeError(f"the workflow invocation {invocation['state']}: see the Galaxy log")
+        if invocation["state"] == "scheduled" and states and all(state in ("ok", "error") for state in states.values()):
+            if any(state == "error" for state in states.values()):
+                raise RuntimeError("a workflow step failed: see the Galaxy log")
+            return invocation
+        time.sleep(POLL_S)
+
+
+def _state(step_summary: dict) -> str:
+    counts = step_summary.get("states", {})
+    for state in ("error", "running", "queued", "new"):
+        if counts.get(state):
+            return state
+    return "ok" if counts.get("ok") else "new"
+
+
+def _step_label(invocation: dict, job_source_id: str) -> str:
+    for step in invocation["steps"]:
+        if job_source_id in (step.get("job_id"), step.get("implicit_collection_jobs_id"), step.get("id")):
+            return step.get("workflow_step_label") or f"step {step['order_index']}"
+    return job_source_id
+
+
+def step_times(gi: GalaxyInstance, invocation: dict) -> list[tuple[str, float]]:
+    """Wall time of each tool step's job, from Galaxy's job records."""
+    times = []
+    for step in invocation["steps"]:
+        if step.get("job_id"):
+            job = gi.jobs.show_job(step["job_id"], full_details=True)
+            runtime = next(
+                (
+                    float(metric["raw_value"])
+                    for metric in job.get("job_metrics", [])
+                    if metric["name"] == "runtime_seconds"
+                ),
+                None,
+            )
+            times.append((step.get("workflow_step_label") or job["tool_id"], runtime or 0.0))
+    return times
+
+
+def download_outputs(gi: GalaxyInstance, invocation: dict, results: Path) -> dict[str, Path]:
+    results.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for label, output in invocation["outputs"].items():
+        dataset = gi.datasets.show_dataset(output["id"])
+        path = results / f"{label.replace(' ', '_')}.{dataset['extension']}"
+        gi.datasets.download_dataset(output["id"], file_path=str(path), use_default_filename=False)
+        paths[label] = path
+    return paths
+
+
+def report(paths: dict[str, Path]) -> None:
+    rows = list(csv.reader(paths["Classification report"].read_text().splitlines(), delimiter="\t"))
+    accuracy = next(row for row in rows if row[0] == "accuracy")
+    print(f"[imdb] test accuracy: {float(accuracy[3]):.4f} on {accuracy[4]} reviews", flush=True)
+    print("[imdb] confusion matrix (rows: true label, columns: predicted label):", flush=True)
+    print(paths["Confusion matrix table"].read_text(), flush=True)
+
+
+def run(galaxy: RunningGalaxy, train: Path, test: Path, results: Path, epochs: int, batch_size: int) -> None:
+    gi = GalaxyInstance(galaxy.url, key=galaxy.api_key)
+    started = time.monotonic()
+    history_id = gi.histories.create_history("IMDB sentiment analysis")["id"]
+    print(f"[imdb] uploading {train.name} and {test.name}", flush=True)
+    inputs = {"Training reviews": upload(gi, history_id, train), "Test reviews": upload(gi, history_id, test)}
+    for dataset_id in inputs.values():
+        gi.datasets.wait_for_dataset(dataset_id, maxwait=3600)
+    print(f"[imdb] {time.monotonic() - started:7.0f} s  uploads done", flush=True)
+    workflow_id = gi.workflows.import_workflow_from_local_path(str(WORKFLOW))["id"]
+    parameters = {
+        "Training reviews": {"src": "hda", "id": inputs["Training reviews"]},
+        "Test reviews": {"src": "hda", "id": inputs["Test reviews"]},
+        "Epochs": epochs,
+        "Batch size": batch_size,
+    }
+    invocation = gi.workflows.invoke_workflow(workflow_id, inputs=parameters, history_id=history_id, inputs_by="name")
+    invocation = wait_for_invocation(gi, invocation["id"], started)
+    paths = download_outputs(gi, invocation, results)
+    print(f"[imdb] workflow done after {time.monotonic() - started:.0f} s; outputs in {results}", flush=True)
+    for label, seconds in step_times(gi, invocation):
+        print(f"[imdb]   {label:<28} {seconds:8.0f} s", flush=True)
+    report(paths)
+
+
+def main_job(workdir: Path, tools_env: Path, data: Path | None, results: Path, epochs: int, batch_size: int) -> int:
+    started = time.monotonic()
+    try:
+        train, test = find_reviews(data, REPO_ROOT / ".cache" / "imdb")
+    except DataUnavailableError as error:
+        print(f"[imdb] error: {error}", flush=True)
+        return 1
+    with running_galaxy(workdir, tools_env) as galaxy:
+        run(galaxy, train, test, results, epochs, batch_size)
+    print(f"[imdb] total wall time {time.monotonic() - started:.0f} s", flush=True)
+    return 0
