@@ -100,49 +100,46 @@ def convert_archive(archive: Path, folder: Path) -> None:
 
 
 def upload(gi: GalaxyInstance, history_id: str, path: Path) -> str:
-    """Upload a local file by path (the server is on this machine); return the dataset id."""
-    response = gi.tools.put_url(
-        f"file://{path.resolve()}", history_id, file_type="tabular", file_name=path.name.removesuffix(".gz")
-    )
+    """Upload a file from this machine by its path (Galaxy reads it in place); return the dataset id."""
+    element = {"src": "path", "path": str(path.resolve()), "ext": "tabular", "name": path.name.removesuffix(".gz")}
+    payload = {"history_id": history_id, "targets": [{"destination": {"type": "hdas"}, "elements": [element]}]}
+    response = gi.make_post_request(f"{gi.url}/tools/fetch", payload=payload)
     return response["outputs"][0]["id"]
 
 
+TERMINAL = ("ok", "error", "failed", "deleted", "skipped")
+
+
+def job_states(gi: GalaxyInstance, invocation: dict) -> dict[str, str]:
+    """State of each tool step's job, by step label; steps without a job yet are 'waiting'."""
+    states = {}
+    for step in invocation["steps"]:
+        label = step.get("workflow_step_label") or f"step {step['order_index']}"
+        if step.get("job_id"):
+            states[label] = gi.jobs.show_job(step["job_id"])["state"]
+        elif step.get("state") != "scheduled":
+            states[label] = "waiting"
+    return states
+
+
 def wait_for_invocation(gi: GalaxyInstance, invocation_id: str, started: float) -> dict:
-    """Poll until every step's jobs are done; print each step's progress once it changes."""
+    """Poll until every step's job is done; print each step's state when it changes."""
     shown: dict[str, str] = {}
     while True:
         invocation = gi.invocations.show_invocation(invocation_id)
-        steps = gi.invocations.get_invocation_step_jobs_summary(invocation_id)
-        states = {step["id"]: _state(step) for step in steps}
-        for step_id, state in states.items():
-            if shown.get(step_id) != state:
-                shown[step_id] = state
-                print(
-                    f"[imdb] {time.monotonic() - started:7.0f} s  {_step_label(invocation, step_id):<28} {state}",
-                    flush=True,
-                )
+        states = job_states(gi, invocation)
+        for label, state in states.items():
+            if shown.get(label) != state:
+                shown[label] = state
+                print(f"[imdb] {time.monotonic() - started:7.0f} s  {label:<30} {state}", flush=True)
         if invocation["state"] in ("failed", "cancelled"):
-            raise RuntimeError(f"the workflow invocation {invocation['state']}: see the Galaxy log")
-        if invocation["state"] == "scheduled" and states and all(state in ("ok", "error") for state in states.values()):
-            if any(state == "error" for state in states.values()):
-                raise RuntimeError("a workflow step failed: see the Galaxy log")
+            raise RuntimeError(f"the workflow invocation {invocation['state']}: see {invocation_id} in Galaxy")
+        if invocation["state"] == "scheduled" and all(state in TERMINAL for state in states.values()):
+            failed = [label for label, state in states.items() if state != "ok"]
+            if failed:
+                raise RuntimeError(f"workflow steps failed: {', '.join(failed)}; see the job stderr in Galaxy")
             return invocation
         time.sleep(POLL_S)
-
-
-def _state(step_summary: dict) -> str:
-    counts = step_summary.get("states", {})
-    for state in ("error", "running", "queued", "new"):
-        if counts.get(state):
-            return state
-    return "ok" if counts.get("ok") else "new"
-
-
-def _step_label(invocation: dict, job_source_id: str) -> str:
-    for step in invocation["steps"]:
-        if job_source_id in (step.get("job_id"), step.get("implicit_collection_jobs_id"), step.get("id")):
-            return step.get("workflow_step_label") or f"step {step['order_index']}"
-    return job_source_id
 
 
 def step_times(gi: GalaxyInstance, invocation: dict) -> list[tuple[str, float]]:
