@@ -18,7 +18,6 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from localgalaxy.imdb import main_job
 from localgalaxy.server import running_galaxy
 from localgalaxy.toolsenv import REPO_ROOT, ensure_tools_env
 
@@ -130,6 +129,10 @@ def main() -> int:
         print(ensure_tools_env(args.tools_env))
         return 0
     if args.command == "imdb":
+        # Imported here: the main job needs bioblend, which only Galaxy's environment has; the other
+        # commands run in any Python 3.11.
+        from localgalaxy.imdb import main_job
+
         return main_job(args.workdir, args.tools_env, args.data, args.results, args.epochs, args.batch_size)
     if args.command == "summary":
         return summary(args.results)

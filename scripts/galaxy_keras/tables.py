@@ -173,12 +173,37 @@ def iter_feature_chunks(
 
 
 def read_feature_matrix(path: str, has_header: bool, selection: ColumnSelection, what: str) -> np.ndarray:
-    """The whole feature table as one 2-D int32 or float32 array."""
-    blocks = list(iter_feature_chunks(path, has_header, selection, what))
-    if any(block.dtype == np.float32 for block in blocks):
-        blocks = [block.astype(np.float32, copy=False) for block in blocks]
-    matrix = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
-    return matrix
+    """The whole feature table as one 2-D int32 or float32 array.
+
+    The rows are counted first, so that the array is allocated once and filled chunk by chunk: the peak memory
+    is the array itself plus one chunk, not the list of chunks and their concatenation.
+    """
+    capacity = _count_lines(path) - int(has_header)
+    matrix: np.ndarray | None = None
+    filled = 0
+    for block in iter_feature_chunks(path, has_header, selection, what):
+        if matrix is None:
+            matrix = np.empty((max(capacity, len(block)), block.shape[1]), dtype=block.dtype)
+        if block.dtype == np.float32 and matrix.dtype != np.float32:
+            matrix = matrix.astype(np.float32)
+        if filled + len(block) > len(matrix):  # a gzipped table, whose lines were not counted
+            matrix = np.concatenate([matrix[:filled], np.empty((len(block) + filled, matrix.shape[1]), matrix.dtype)])
+        matrix[filled : filled + len(block)] = block
+        filled += len(block)
+    assert matrix is not None  # iter_table_chunks raises on a table without rows
+    return matrix[:filled]
+
+
+def _count_lines(path: str) -> int:
+    """Lines of a plain text file (a last line without a newline counts); 0 for a gzipped file."""
+    if _is_gzip(path):
+        return 0
+    lines, last = 0, b"\n"
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return lines + (last != b"\n")
 
 
 def _numeric_block(block: pd.DataFrame, columns: list[int], first_line: int, has_header: bool, what: str) -> np.ndarray:

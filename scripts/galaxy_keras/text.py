@@ -1,6 +1,7 @@
 """'Tokenize text into integer sequences': review texts -> fixed-length rows of word ids.
 
-Fit mode builds the vocabulary from the training texts: lowercase, HTML line breaks and punctuation removed,
+Fit mode builds the vocabulary from the training texts: lowercase, HTML line breaks and punctuation removed
+(apostrophes are dropped inside words),
 words ranked by frequency (ties by the word), the ``skip_top`` most frequent skipped and the next ones kept
 until the ids reach ``vocabulary_size`` - 1. Id 0 is padding. Words outside the vocabulary (the skipped
 frequent words and the rare ones) are dropped, or, with ``unknown="mark"``, written as id 1 (the kept words
@@ -16,6 +17,7 @@ from __future__ import annotations
 import csv
 import gzip
 import re
+import string
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -27,8 +29,10 @@ import pandas as pd
 from galaxy_keras.errors import UserInputError
 from galaxy_keras.tables import ColumnSelection, header_names
 
-WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 LINE_BREAK_TAGS = re.compile(r"<br\s*/?>", re.IGNORECASE)
+# Punctuation separates words, except the apostrophe, which is dropped ("didn't" -> "didnt"), as Keras'
+# TextVectorization does. str.translate and str.split run in C: far faster than a regular expression per word.
+PUNCTUATION = str.maketrans({**dict.fromkeys(string.punctuation, " "), "'": None})
 SETTINGS_PREFIX = "# galaxy-keras3 vocabulary:"
 PADDING_ID = 0
 UNKNOWN_ID = 1
@@ -84,7 +88,7 @@ class TokenizerSettings:
 
 def words(text: str) -> list[str]:
     """The words of one text: lowercased, without HTML line breaks and punctuation."""
-    return WORD.findall(LINE_BREAK_TAGS.sub(" ", text).lower())
+    return LINE_BREAK_TAGS.sub(" ", text).lower().translate(PUNCTUATION).split()
 
 
 def build_vocabulary(tokenized: Iterable[list[str]], settings: TokenizerSettings) -> list[tuple[str, int, int]]:
@@ -102,8 +106,8 @@ def to_sequences(tokenized: list[list[str]], word_ids: dict[str, int], settings:
     rows = np.full((len(tokenized), length), PADDING_ID, dtype=np.int32)
     unknown = UNKNOWN_ID if settings.unknown == "mark" else None
     for row, text_words in enumerate(tokenized):
-        if unknown is None:
-            ids = [word_ids[word] for word in text_words if word in word_ids]
+        if unknown is None:  # ids start at 1, so filter(None, ...) drops exactly the unknown words
+            ids = list(filter(None, map(word_ids.get, text_words)))
         else:
             ids = [word_ids.get(word, unknown) for word in text_words]
         ids = ids[-length:] if settings.truncating == "pre" else ids[:length]

@@ -1,0 +1,68 @@
+"""Tables are read as compact arrays, plain or gzipped, in chunks, with the columns the user selected."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from galaxy_keras import tables
+from galaxy_keras.tables import ColumnSelection, iter_feature_chunks, read_feature_matrix, read_target_column
+
+ROWS = "".join(f"{i}\t{i * 2}\t{i % 7}\n" for i in range(10_000))
+
+
+def test_integer_tables_become_int32(write_table) -> None:
+    matrix = read_feature_matrix(write_table(ROWS), False, ColumnSelection(), "table")
+    assert matrix.dtype == np.int32 and matrix.shape == (10_000, 3)
+    assert matrix[9_999].tolist() == [9_999, 19_998, 9_999 % 7]
+
+
+def test_a_float_anywhere_makes_the_table_float32(write_table) -> None:
+    matrix = read_feature_matrix(write_table(ROWS + "0.5\t1\t2\n"), False, ColumnSelection(), "table")
+    assert matrix.dtype == np.float32 and matrix.shape == (10_001, 3) and matrix[-1, 0] == 0.5
+
+
+def test_gzipped_tables_read_the_same(tmp_path: Path, write_table) -> None:
+    plain = write_table("a\tb\tc\n" + ROWS)
+    packed = tmp_path / "table.tsv.gz"
+    packed.write_bytes(gzip.compress(Path(plain).read_bytes()))
+    selection = ColumnSelection("by_header_name", "c,a")
+    np.testing.assert_array_equal(
+        read_feature_matrix(str(packed), True, selection, "table"), read_feature_matrix(plain, True, selection, "table")
+    )
+
+
+def test_chunks_cover_every_row_once(write_table) -> None:
+    chunks = list(
+        iter_feature_chunks(write_table(ROWS), False, ColumnSelection("by_index", "2"), "table", chunk_rows=3000)
+    )
+    assert [len(chunk) for chunk in chunks] == [3000, 3000, 3000, 1000]
+    assert np.concatenate(chunks)[:, 0].tolist() == [2 * i for i in range(10_000)]
+
+
+@pytest.mark.parametrize(
+    ("mode", "columns", "expected"),
+    [
+        ("by_index", "3,1", [2, 0]),
+        ("by_index", "1-2", [0, 1]),
+        ("all_but_by_index", "2", [0, 2]),
+        ("by_header_name", "c", [2]),
+        ("all_but_by_header_name", "a,b", [2]),
+        ("all_columns", "", [0, 1, 2]),
+    ],
+)
+def test_column_selection(mode: str, columns: str, expected: list[int]) -> None:
+    assert ColumnSelection(mode, columns).indices(["a", "b", "c"], "table", True) == expected
+
+
+def test_targets_keep_text_labels_and_numbers(write_table) -> None:
+    assert read_target_column(write_table("label\npos\nneg\n"), True, ColumnSelection(), "t").tolist() == ["pos", "neg"]
+    assert read_target_column(write_table("1\n2\n"), False, ColumnSelection(), "t").tolist() == [1, 2]
+
+
+def test_line_count_handles_a_missing_final_newline(write_table) -> None:
+    assert tables._count_lines(write_table("1\n2\n3")) == 3
+    assert tables._count_lines(write_table("1\n2\n3\n")) == 3
