@@ -73,6 +73,59 @@ def tokenize_countvectorizer(reviews: str) -> dict:
     return {"seconds": time.perf_counter() - started, "reviews": len(texts), "shape": list(counts.shape)}
 
 
+def predict_suite(model_path: str, table: str) -> dict:
+    from galaxy_keras.prediction import predict_rows
+    from galaxy_keras.tables import ColumnSelection, read_feature_matrix
+    from galaxy_keras.trained_model import TrainedModel
+
+    trained = TrainedModel.load(model_path)
+    features = read_feature_matrix(table, False, ColumnSelection(), "table")
+    started = time.perf_counter()
+    predict_rows(trained, features)
+    return {"rows_per_second": len(features) / (time.perf_counter() - started)}
+
+
+def predict_keras(model_path: str, table: str) -> dict:
+    from galaxy_keras.runtime import keras
+
+    link = Path(model_path).with_suffix(".bench.keras")
+    link.unlink(missing_ok=True)
+    link.symlink_to(Path(model_path).resolve())
+    model = keras.saving.load_model(link, compile=False)
+    features = pd.read_csv(table, sep="\t", header=None).to_numpy()
+    started = time.perf_counter()
+    model.predict(features, verbose=0)
+    return {"rows_per_second": len(features) / (time.perf_counter() - started)}
+
+
+def plot_scaling(figures_path: str, image: str) -> dict:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figures = json.loads(Path(figures_path).read_text())
+    figure, (time_axes, memory_axes) = plt.subplots(1, 2, figsize=(11, 4))
+    for length in sorted({point["length"] for point in figures}):
+        points = sorted(
+            (point for point in figures if point["length"] == length), key=lambda point: point["rows"] * length
+        )
+        ids = [point["rows"] * length / 1e6 for point in points]
+        for key, axes, style in (
+            ("train_s", time_axes, "o-"),
+            ("predict_s", time_axes, "s--"),
+            ("train_mb", memory_axes, "o-"),
+            ("predict_mb", memory_axes, "s--"),
+        ):
+            axes.plot(ids, [point[key] for point in points], style, label=f"{key.split('_')[0]}, {length} ids/row")
+    time_axes.set(xlabel="rows x ids per row (millions)", ylabel="seconds", title="Time")
+    memory_axes.set(xlabel="rows x ids per row (millions)", ylabel="peak MB", title="Peak memory")
+    time_axes.legend(fontsize=8)
+    memory_axes.legend(fontsize=8)
+    figure.savefig(image, dpi=110, bbox_inches="tight")
+    return {}
+
+
 def imports() -> dict:
     from galaxy_keras import runtime, tables  # noqa: F401
 
@@ -88,5 +141,8 @@ if __name__ == "__main__":
         "tokenize-suite": tokenize_suite,
         "tokenize-textvectorization": tokenize_textvectorization,
         "tokenize-countvectorizer": tokenize_countvectorizer,
+        "predict-suite": predict_suite,
+        "predict-keras": predict_keras,
+        "plot-scaling": plot_scaling,
     }[command]
     print(json.dumps(action(*arguments)))

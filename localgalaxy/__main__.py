@@ -57,10 +57,20 @@ def summary(results: Path) -> int:
     return 1 if failed or not passed else 0
 
 
+def expand_targets(targets: list[str]) -> tuple[list[str], bool]:
+    """Tool files and folders as given; workflow folders become their .ga files (planemo tests no folder of those)."""
+    workflows = [
+        str(path)
+        for target in targets
+        for path in ([Path(target)] if Path(target).suffix == ".ga" else sorted(Path(target).rglob("*.ga")))
+    ]
+    return (workflows, True) if workflows else (targets, False)
+
+
 def run_tests(targets: list[str], workdir: Path, tools_env: Path, results: Path) -> int:
     results.mkdir(parents=True, exist_ok=True)
-    is_workflow = any(Path(target).suffix == ".ga" or Path(target).name == "workflows" for target in targets)
-    report = results / ("workflows.json" if is_workflow else "tools.json")
+    targets, are_workflows = expand_targets(targets)
+    report = results / ("workflows.json" if are_workflows else "tools.json")
     report.unlink(missing_ok=True)
     with running_galaxy(workdir, tools_env) as galaxy:
         code = _planemo(
@@ -85,7 +95,9 @@ def run_tests(targets: list[str], workdir: Path, tools_env: Path, results: Path)
         )
     passed, failed = count_results(report)
     if code != 0 and failed == 0:
-        failed = 1  # planemo itself failed: count it, so that CI cannot read this as green
+        # planemo itself failed: record it, so that neither this line nor the CI total can read as green
+        failed = 1
+        report.write_text(json.dumps({"tests": [{"id": "planemo", "data": {"status": "error"}}]}))
     print(f"{passed} passed, {failed} failed", flush=True)
     return 1 if failed else code
 
@@ -121,6 +133,8 @@ def main() -> int:
     imdb.add_argument("--results", type=Path, default=REPO_ROOT / "results" / "imdb", help="where the outputs go")
     imdb.add_argument("--epochs", type=int, default=2)
     imdb.add_argument("--batch-size", type=int, default=128)
+    ui = commands.add_parser("ui", help="drive the tool forms in headless Chromium, with a screenshot per step")
+    ui.add_argument("--results", type=Path, default=REPO_ROOT / "results" / "ui", help="where the screenshots go")
     summary_command = commands.add_parser("summary", help="total the test reports in a folder: N passed, N failed")
     summary_command.add_argument("results", type=Path)
     args = parser.parse_args()
@@ -134,6 +148,10 @@ def main() -> int:
         from localgalaxy.imdb import main_job
 
         return main_job(args.workdir, args.tools_env, args.data, args.results, args.epochs, args.batch_size)
+    if args.command == "ui":
+        from localgalaxy.ui import run_ui  # needs Galaxy's environment (Selenium, bioblend), like the main job
+
+        return run_ui(args.workdir, args.tools_env, args.results, REPO_ROOT / "results" / "tests" / "ui.json")
     if args.command == "summary":
         return summary(args.results)
     if args.command == "serve":

@@ -31,9 +31,11 @@ STARTUP_TIMEOUT_S = 300
 @dataclass(frozen=True)
 class RunningGalaxy:
     url: str
-    api_key: str
+    api_key: str  # of the admin user
+    admin_password: str
     workdir: Path
     log: Path
+    admin_email: str = ADMIN_EMAIL
 
 
 def _free_port() -> int:
@@ -79,7 +81,11 @@ def _galaxy_config(workdir: Path, deps_dir: Path, api_key: str, job_workers: int
             "cleanup_job": "onsuccess",
             "job_config": {
                 "runners": {"local": {"load": "galaxy.jobs.runners.local:LocalJobRunner", "workers": job_workers}},
-                "execution": {"default": "local", "environments": {"local": {"runner": "local"}}},
+                # Each job may use every core (GALAXY_SLOTS); jobs rarely overlap here.
+                "execution": {
+                    "default": "local",
+                    "environments": {"local": {"runner": "local", "local_slots": os.cpu_count() or 1}},
+                },
             },
         }
     }
@@ -137,15 +143,9 @@ def _api(url: str, key: str, method: str, path: str, payload: dict | None = None
         return json.loads(response.read() or b"null")
 
 
-def _create_admin_user(url: str, bootstrap_key: str) -> str:
+def _create_admin_user(url: str, bootstrap_key: str, password: str) -> str:
     """Galaxy's bootstrap key is no user and cannot own histories: make the admin user; return its API key."""
-    user = _api(
-        url,
-        bootstrap_key,
-        "POST",
-        "users",
-        {"email": ADMIN_EMAIL, "username": "admin", "password": secrets.token_hex(12)},
-    )
+    user = _api(url, bootstrap_key, "POST", "users", {"email": ADMIN_EMAIL, "username": "admin", "password": password})
     return str(_api(url, bootstrap_key, "POST", f"users/{user['id']}/api_key"))
 
 
@@ -200,9 +200,10 @@ def running_galaxy(workdir: Path, tools_env: Path, job_workers: int = 2) -> Iter
         processes.append(
             _start([str(bin_dir / "celery"), *CELERY_WORKER_ARGUMENTS], workdir / "celery.log", workdir, environment)
         )
-        user_key = _create_admin_user(url, api_key)
+        password = secrets.token_hex(12)
+        user_key = _create_admin_user(url, api_key, password)
         print(f"[localgalaxy] Galaxy is up after {time.monotonic() - started:.0f} s", flush=True)
-        yield RunningGalaxy(url=url, api_key=user_key, workdir=workdir, log=log)
+        yield RunningGalaxy(url=url, api_key=user_key, admin_password=password, workdir=workdir, log=log)
     finally:
         for process in processes:
             _stop(process)

@@ -58,7 +58,7 @@ def test_classifier_beats_chance_by_a_clear_margin(blobs_run) -> None:
 
 def test_history_has_one_row_per_epoch(blobs_run) -> None:
     rows = read_tsv(blobs_run.history)
-    assert rows[0] == ["epoch", "loss", "acc"]
+    assert rows[0] == ["epoch", "loss", "acc", "seconds"]
     assert [int(row[0]) for row in rows[1:]] == list(range(1, 31))
 
 
@@ -100,7 +100,7 @@ def test_early_stopping_history_ends_where_training_stopped(test_data: Path, tmp
         "regressor",
     )
     rows = read_tsv(run.history)
-    assert rows[0] == ["epoch", "loss", "mse", "val_loss", "val_mse"]
+    assert rows[0] == ["epoch", "loss", "mse", "val_loss", "val_mse", "seconds"]
     epochs = [int(row[0]) for row in rows[1:]]
     assert epochs == list(range(1, len(epochs) + 1))
     assert len(epochs) < 40, "EarlyStopping (patience 3, min_delta 0.01) should stop before the 40 planned epochs"

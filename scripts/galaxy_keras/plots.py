@@ -185,7 +185,7 @@ def learning_curves_plot(history: pd.DataFrame, title: str, image: ImageFile) ->
         raise UserInputError(
             "the history table lacks 'epoch' and 'loss' columns: give the history output of the training tool."
         )
-    quantities = [name for name in history.columns if name != "epoch" and not name.startswith("val_")]
+    quantities = [name for name in history.columns if name not in ("epoch", "seconds") and not name.startswith("val_")]
     figure, axes_list = plt.subplots(1, len(quantities), figsize=(5 * len(quantities), 4), squeeze=False)
     for axes, name in zip(axes_list[0], quantities, strict=True):
         axes.plot(history["epoch"], history[name], marker="o", label="training")

@@ -45,7 +45,7 @@ def predict_table(
         first_line = 2 if has_header else 1
         for block in iter_feature_chunks(features_path, has_header, columns, what, chunk_rows=CHUNK_ROWS):
             shaped = trained.check_features(block, what, first_line + n_rows)
-            outputs = _predict(trained, shaped)
+            outputs = predict_rows(trained, shaped)
             if n_rows == 0:
                 writer.writerow(header_for(trained, method, outputs.shape[1]))
             values = (
@@ -58,11 +58,18 @@ def predict_table(
     return n_rows
 
 
-def _predict(trained: TrainedModel, features: np.ndarray) -> np.ndarray:
-    batches = range(0, len(features), PREDICT_BATCH_SIZE)
-    return np.concatenate(
-        [np.asarray(trained.model.predict_on_batch(features[start : start + PREDICT_BATCH_SIZE])) for start in batches]
-    )
+def predict_rows(trained: TrainedModel, features: np.ndarray) -> np.ndarray:
+    """The network's outputs for a block of rows, in full batches of PREDICT_BATCH_SIZE.
+
+    A short last batch is padded to full size: every call then has the same shape, so TensorFlow traces the model
+    once instead of once per batch size.
+    """
+    outputs = []
+    for start in range(0, len(features), PREDICT_BATCH_SIZE):
+        batch = features[start : start + PREDICT_BATCH_SIZE]
+        padded = np.concatenate([batch, np.zeros((PREDICT_BATCH_SIZE - len(batch), *batch.shape[1:]), batch.dtype)])
+        outputs.append(np.asarray(trained.model.predict_on_batch(padded))[: len(batch)])
+    return np.concatenate(outputs)
 
 
 def _rows(values: np.ndarray) -> list[list[str]]:

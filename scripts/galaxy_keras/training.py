@@ -10,6 +10,7 @@ Schemes:
 from __future__ import annotations
 
 import csv
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from galaxy_keras import runtime
 from galaxy_keras.errors import UserInputError
 from galaxy_keras.plan import TrainingPlan, load_plan
+from galaxy_keras.runtime import keras
 from galaxy_keras.tables import ColumnSelection, read_feature_matrix, read_target_column
 from galaxy_keras.trained_model import TargetEncoding, TrainedModel, shape_features, target_encoding
 
@@ -123,12 +125,25 @@ def write_metrics(path: str, scores: dict[str, float], evaluated_on: str) -> Non
             writer.writerow([name, f"{value:.6g}", evaluated_on])
 
 
+class EpochTimer(keras.callbacks.Callback):
+    """Adds each epoch's wall time to the logs, so that the history table shows it."""
+
+    COLUMN = "seconds"
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if logs is not None:
+            logs[self.COLUMN] = time.perf_counter() - self.started
+
+
 def write_history(path: str, history: Any) -> None:
     """One row per epoch that actually ran (EarlyStopping may end training early)."""
 
-    def order(name: str) -> tuple[bool, bool, str]:
+    def order(name: str) -> tuple[bool, bool, bool, str]:
         base = name.removeprefix("val_")
-        return name.startswith("val_"), base != "loss", base
+        return name == EpochTimer.COLUMN, name.startswith("val_"), base != "loss", base
 
     names = sorted(history.history, key=order)
     with open(path, "w", newline="") as handle:
@@ -188,7 +203,10 @@ def fit(trained: TrainedModel, plan: TrainingPlan, x: np.ndarray, y: np.ndarray,
         epochs=plan.epochs,
         batch_size=plan.batch_size,
         shuffle=plan.shuffle,
-        callbacks=plan.build_callbacks(has_validation_data=parts.validation is not None or plan.validation_split > 0),
+        callbacks=[
+            *plan.build_callbacks(has_validation_data=parts.validation is not None or plan.validation_split > 0),
+            EpochTimer(),
+        ],
         verbose=2,
         **validation,
     )

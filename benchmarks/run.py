@@ -1,0 +1,559 @@
+"""tox -e bench: the suite against plain Keras 3 and other tools, side by side on this machine; writes BENCHMARKS.md.
+
+    python -m benchmarks.run [--sections overhead,training,...] [--repeats 3]
+
+Every comparison alternates A and B and repeats them; the report gives medians and the min-max spread, and ratios,
+because single times mean little on a shared machine. The last line printed is ``overhead_ratio=<suite/plain>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from localgalaxy.toolsenv import REPO_ROOT, ensure_tools_env
+
+BENCH = REPO_ROOT / "benchmarks"
+SCRIPTS = REPO_ROOT / "scripts"
+SHARED_IMDB = REPO_ROOT.parent / "shared" / "data" / "imdb"
+SECTIONS = ("overhead", "training", "prediction", "reading", "tokenizer", "scaling", "streaming", "end-to-end")
+OVERHEAD_ROWS = 5000
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    output: dict = field(default_factory=dict)
+    stdout: str = ""
+
+
+@dataclass
+class Context:
+    python: Path
+    work: Path
+    cores: int
+    repeats: int
+    report: list[str] = field(default_factory=list)
+
+    def environment(self) -> dict[str, str]:
+        return {**os.environ, "GALAXY_SLOTS": str(self.cores), "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(SCRIPTS)}
+
+    def run(self, *command: str | Path) -> Run:
+        """Run one process; its wall time and its own peak memory (ru_maxrss, from os.wait4)."""
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            started = time.perf_counter()
+            process = subprocess.Popen([str(part) for part in command], stdout=out, stderr=err, env=self.environment())
+            _, status, usage = os.wait4(process.pid, 0)
+            seconds = time.perf_counter() - started
+            process.returncode = os.waitstatus_to_exitcode(status)
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read(), err.read()
+        if process.returncode:
+            raise RuntimeError(f"{' '.join(map(str, command))} failed: {stderr.strip()[-800:]}")
+        last = stdout.strip().splitlines()[-1] if stdout.strip() else ""
+        return Run(seconds, usage.ru_maxrss / 1024, json.loads(last) if last.startswith("{") else {}, stdout)
+
+    def measure(self, *arguments: str | Path) -> Run:
+        return self.run(self.python, BENCH / "measure.py", *arguments)
+
+    def script(self, name: str, form: dict, *outputs: str | Path) -> Run:
+        form_path = self.work / f"{name}.form.json"
+        form_path.write_text(json.dumps(form))
+        return self.run(self.python, SCRIPTS / name, "--inputs", form_path, *outputs)
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
+def alternate(first: Callable[[], float], second: Callable[[], float], repeats: int) -> tuple[list[float], list[float]]:
+    """Run A, B, A, B, ... and collect each side's figures."""
+    a, b = [], []
+    for _ in range(repeats):
+        a.append(first())
+        b.append(second())
+    return a, b
+
+
+# ---- data and the suite's tool forms ----------------------------------------------------------------------------
+
+TUTORIAL_ARCHITECTURE = {
+    "model": {
+        "model_type": "sequential",
+        "input_shape": "(500,)",
+        "layers": [
+            {"layer_selection": {"layer_type": "Embedding", "input_dim": 10000, "output_dim": 32}},
+            {"layer_selection": {"layer_type": "LSTM", "units": 100}},
+            {"layer_selection": {"layer_type": "Dense", "units": 1, "activation": "sigmoid"}},
+        ],
+    }
+}
+ALL_COLUMNS = {"selection_mode": "all_columns"}
+
+
+def tokenize_imdb(ctx: Context, sequence_length: int = 500) -> dict[str, Path]:
+    """The full IMDB tables in the tutorial's format, made by the suite's tokenizer (fit on train, apply to test)."""
+    folder = ctx.work / f"imdb_{sequence_length}"
+    paths = {name: folder / f"{name}.tsv" for name in ("X_train", "y_train", "X_test", "y_test", "vocabulary")}
+    if all(path.exists() for path in paths.values()):
+        return paths
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = {
+        "skip_top": 50,
+        "vocabulary_size": 10000,
+        "sequence_length": sequence_length,
+        "padding": "pre",
+        "truncating": "pre",
+        "unknown": "drop",
+    }
+    for part, mode in (
+        ("train", {"mode_type": "fit"}),
+        ("test", {"mode_type": "apply", "vocabulary": str(paths["vocabulary"])}),
+    ):
+        form = {
+            "mode": mode,
+            "texts": str(SHARED_IMDB / f"{part}.tsv.gz"),
+            "texts_has_header": True,
+            "text_column": {"selection_mode": "by_header_name", "columns": "text"},
+            "labels": {"has_labels": "yes", "label_column": {"selection_mode": "by_header_name", "columns": "label"}},
+            "settings": settings,
+        }
+        outputs = ["--sequences", paths[f"X_{part}"], "--labels", paths[f"y_{part}"]]
+        ctx.script(
+            "tokenize_text.py", form, *outputs, *(["--vocabulary", paths["vocabulary"]] if part == "train" else [])
+        )
+    return paths
+
+
+def sample_rows(paths: dict[str, Path], rows: int, folder: Path, seed: int = 0) -> dict[str, Path]:
+    """A random sample of the rows of each table (the full tables are sorted by label)."""
+    import random
+
+    folder.mkdir(parents=True, exist_ok=True)
+    sampled = {}
+    for part in ("train", "test"):
+        x_lines = paths[f"X_{part}"].read_text().splitlines(keepends=True)
+        y_lines = paths[f"y_{part}"].read_text().splitlines(keepends=True)
+        chosen = sorted(random.Random(seed).sample(range(len(x_lines)), min(rows, len(x_lines))))
+        for name, lines in ((f"X_{part}", x_lines), (f"y_{part}", y_lines)):
+            sampled[name] = folder / f"{name}.tsv"
+            sampled[name].write_text("".join(lines[i] for i in chosen))
+    return sampled
+
+
+def suite_pipeline(ctx: Context, tables: dict[str, Path], epochs: int, folder: Path) -> dict[str, Run]:
+    """The suite's four scripts, each in its own process as Galaxy runs them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    runs = {
+        "architecture": ctx.script(
+            "create_architecture.py", TUTORIAL_ARCHITECTURE, "--output", folder / "architecture.json"
+        )
+    }
+    builder = {
+        "architecture": str(folder / "architecture.json"),
+        "learning_task": {"task": "classifier", "loss": "binary_crossentropy", "metrics": ["acc"]},
+        "optimizer": {"optimizer_type": "Adam", "learning_rate": 0.001},
+        "fit_parameters": {"epochs": epochs, "batch_size": 128, "validation_split": 0.0, "shuffle": True},
+        "callbacks": [],
+        "seed": 0,
+    }
+    runs["builder"] = ctx.script("create_model.py", builder, "--output", folder / "plan.json")
+    training = {
+        "plan": str(folder / "plan.json"),
+        "features": str(tables["X_train"]),
+        "features_has_header": False,
+        "features_columns": ALL_COLUMNS,
+        "targets": str(tables["y_train"]),
+        "targets_has_header": False,
+        "targets_columns": ALL_COLUMNS,
+        "scheme": {"scheme_type": "train_val", "split": {"test_size": 0.1, "method": "shuffle", "random_state": 0}},
+    }
+    runs["training"] = ctx.script(
+        "train_and_evaluate.py",
+        training,
+        "--metrics",
+        folder / "metrics.tsv",
+        "--model",
+        folder / "model.keras",
+        "--history",
+        folder / "history.tsv",
+    )
+    prediction = {
+        "model": str(folder / "model.keras"),
+        "features": str(tables["X_test"]),
+        "features_has_header": False,
+        "features_columns": ALL_COLUMNS,
+        "method": "predict",
+    }
+    runs["prediction"] = ctx.script("predict.py", prediction, "--output", folder / "predictions.tsv")
+    return runs
+
+
+def plain_pipeline(ctx: Context, tables: dict[str, Path], epochs: int, folder: Path) -> Run:
+    folder.mkdir(parents=True, exist_ok=True)
+    return ctx.run(
+        ctx.python,
+        BENCH / "plain_keras.py",
+        "--x-train",
+        tables["X_train"],
+        "--y-train",
+        tables["y_train"],
+        "--x-test",
+        tables["X_test"],
+        "--predictions",
+        folder / "predictions.tsv",
+        "--epochs",
+        epochs,
+    )
+
+
+def epoch_seconds(history: Path) -> list[float]:
+    rows = [line.split("\t") for line in history.read_text().splitlines()]
+    column = rows[0].index("seconds")
+    return [float(row[column]) for row in rows[1:]]
+
+
+def plain_epoch_seconds(run: Run) -> list[float]:
+    return [float(line.split("=")[1]) for line in run.stdout.splitlines() if line.startswith("epoch_seconds=")]
+
+
+# ---- the sections ------------------------------------------------------------------------------------------------
+
+
+def overhead(ctx: Context, full: dict[str, Path]) -> float:
+    """Build -> train -> predict with the suite's scripts against the plain Keras script, same model and data."""
+    tables = sample_rows(full, OVERHEAD_ROWS, ctx.work / "overhead_data")
+    suite_seconds, plain_seconds = alternate(
+        lambda: sum(run.seconds for run in suite_pipeline(ctx, tables, 2, ctx.work / "overhead_suite").values()),
+        lambda: plain_pipeline(ctx, tables, 2, ctx.work / "overhead_plain").seconds,
+        ctx.repeats,
+    )
+    ratio = statistics.median(suite_seconds) / statistics.median(plain_seconds)
+    ctx.report += [
+        "## 1. Train + predict overhead",
+        "",
+        f"{OVERHEAD_ROWS} training and {OVERHEAD_ROWS} test reviews (500 ids each), the tutorial's model, "
+        "2 epochs of 128, "
+        "seed 0, 10% of the training rows held out and scored. Suite: the architecture, builder, training "
+        "and prediction "
+        "scripts, each in its own process as Galaxy runs them. Plain: `benchmarks/plain_keras.py`, one "
+        "process, Keras defaults.",
+        "",
+        "| | wall time, s: median (min-max) |",
+        "|---|---|",
+        f"| suite (4 processes) | {spread(suite_seconds)} |",
+        f"| plain Keras | {spread(plain_seconds)} |",
+        f"| **ratio suite/plain** | **{ratio:.3f}** (goal <= 1.03) |",
+        "",
+    ]
+    return ratio
+
+
+def training_speed(ctx: Context, full: dict[str, Path]) -> None:
+    """Seconds per epoch on the full 25k x 500 training table: the suite's settings against Keras defaults."""
+    suite_runs, plain_runs = [], []
+    for _ in range(max(1, ctx.repeats - 1)):
+        runs = suite_pipeline(ctx, full, 1, ctx.work / "training_suite")
+        suite_runs.append(epoch_seconds(ctx.work / "training_suite" / "history.tsv")[0])
+        plain_runs.append(plain_epoch_seconds(plain_pipeline(ctx, full, 1, ctx.work / "training_plain"))[0])
+    accuracy = next(
+        line.split("\t")[1]
+        for line in (ctx.work / "training_suite" / "metrics.tsv").read_text().splitlines()
+        if line.startswith("accuracy")
+    )
+    ratio = statistics.median(plain_runs) / statistics.median(suite_runs)
+    ctx.report += [
+        "## 2. Training speed",
+        "",
+        "One epoch of the tutorial's model on the full training table (22,500 rows after the 10% "
+        "hold-out), batch 128, "
+        f"`GALAXY_SLOTS={ctx.cores}`. The suite's time is its history's `seconds` column; plain Keras's is "
+        "measured the same way.",
+        "",
+        "| | seconds per epoch: median (min-max) |",
+        "|---|---|",
+        f"| suite | {spread(suite_runs)} |",
+        f"| plain Keras defaults | {spread(plain_runs)} |",
+        f"| **speed-up plain/suite** | **{ratio:.2f}x** (goal >= 1.3x) |",
+        "",
+        f"Held-out accuracy after this one epoch: {accuracy}; the prediction of the 25,000 test reviews took "
+        f"{runs['prediction'].seconds:.0f} s in the same run.",
+        "",
+    ]
+
+
+def prediction_throughput(ctx: Context) -> None:
+    model, features = ctx.work / "training_suite" / "model.keras", tokenize_imdb(ctx)["X_test"]
+    if not model.exists():
+        suite_pipeline(
+            ctx, sample_rows(tokenize_imdb(ctx), 2000, ctx.work / "prediction_data"), 1, ctx.work / "training_suite"
+        )
+    suite, keras_default = alternate(
+        lambda: ctx.measure("predict-suite", model, features).output["rows_per_second"],
+        lambda: ctx.measure("predict-keras", model, features).output["rows_per_second"],
+        ctx.repeats,
+    )
+    ctx.report += [
+        "## 3. Prediction throughput",
+        "",
+        "25,000 test reviews through the trained tutorial model, in memory (reading excluded): the suite's prediction "
+        "loop against `model.predict` with its defaults (batch 32).",
+        "",
+        "| | rows per second: median (min-max) |",
+        "|---|---|",
+        f"| suite | {spread(suite)} |",
+        f"| `model.predict` defaults | {spread(keras_default)} |",
+        f"| **ratio** | **{statistics.median(suite) / statistics.median(keras_default):.2f}x** (goal >= 2x) |",
+        "",
+    ]
+
+
+def reading(ctx: Context) -> None:
+    table = tokenize_imdb(ctx)["X_train"]
+    baseline = statistics.median([ctx.measure("imports").peak_mb for _ in range(ctx.repeats)])
+    suite_runs, pandas_runs = [], []
+    for _ in range(ctx.repeats):
+        suite_runs.append(ctx.measure("read-suite", table))
+        pandas_runs.append(ctx.measure("read-pandas", table))
+    suite_memory = [run.peak_mb - baseline for run in suite_runs]
+    pandas_memory = [run.peak_mb - baseline for run in pandas_runs]
+    time_ratio = statistics.median([r.seconds for r in suite_runs]) / statistics.median(
+        [r.seconds for r in pandas_runs]
+    )
+    memory_ratio = statistics.median(suite_memory) / statistics.median(pandas_memory)
+    ctx.report += [
+        "## 4. Table reading",
+        "",
+        f"The 25,000 x 500 training table ({table.stat().st_size / 1e6:.0f} MB of text). Memory is the process's peak "
+        f"resident size minus that of a process that only imports the same modules ({baseline:.0f} MB).",
+        "",
+        "| | seconds | peak memory, MB | array |",
+        "|---|---|---|---|",
+        f"| suite | {spread([run.seconds for run in suite_runs])} | {spread(suite_memory)} | "
+        f"{suite_runs[0].output['dtype']} |",
+        f"| `pandas.read_csv` defaults | {spread([run.seconds for run in pandas_runs])} | {spread(pandas_memory)} | "
+        f"{pandas_runs[0].output['dtype']} |",
+        f"| **ratio suite/pandas** | {time_ratio:.2f} (goal <= 1) | {memory_ratio:.2f} (goal <= 0.5) | |",
+        "",
+    ]
+
+
+def tokenizer(ctx: Context) -> None:
+    reviews = ctx.work / "train_reviews.tsv"
+    if not reviews.exists():
+        import gzip
+
+        reviews.write_bytes(gzip.decompress((SHARED_IMDB / "train.tsv.gz").read_bytes()))
+    results = {name: [] for name in ("suite", "textvectorization", "countvectorizer")}
+    for _ in range(ctx.repeats):
+        for name in results:
+            output = ctx.measure(f"tokenize-{name}", reviews).output
+            results[name].append(output["reviews"] / output["seconds"])
+    suite = statistics.median(results["suite"])
+    ctx.report += [
+        "## 5. Tokenizer throughput",
+        "",
+        "The 25,000 training reviews: build the vocabulary and turn every review into ids (reading excluded). "
+        "TextVectorization (adapt + call, 10,000 tokens, 500 per review) and CountVectorizer (fit_transform, 10,000 "
+        "features) do the same vocabulary work.",
+        "",
+        "| | reviews per second: median (min-max) | suite is faster by |",
+        "|---|---|---|",
+        f"| suite | {spread(results['suite'])} | |",
+        f"| keras.layers.TextVectorization | {spread(results['textvectorization'])} | "
+        f"{suite / statistics.median(results['textvectorization']):.2f}x |",
+        f"| sklearn CountVectorizer | {spread(results['countvectorizer'])} | "
+        f"{suite / statistics.median(results['countvectorizer']):.2f}x |",
+        "",
+    ]
+
+
+def scaling(ctx: Context) -> None:
+    points = [(rows, 500) for rows in (1000, 5000, 25000)] + [(5000, length) for length in (100, 250)]
+    figures = []
+    for rows, length in points:
+        tables = sample_rows(tokenize_imdb(ctx, length), rows, ctx.work / f"scaling_{rows}_{length}")
+        runs = suite_pipeline(ctx, tables, 1, ctx.work / f"scaling_{rows}_{length}" / "suite")
+        figures.append(
+            {
+                "rows": rows,
+                "length": length,
+                "train_s": runs["training"].seconds,
+                "train_mb": runs["training"].peak_mb,
+                "predict_s": runs["prediction"].seconds,
+                "predict_mb": runs["prediction"].peak_mb,
+            }
+        )
+    (ctx.work / "scaling.json").write_text(json.dumps(figures))
+    ctx.measure("plot-scaling", ctx.work / "scaling.json", REPO_ROOT / "benchmarks" / "scaling.png")
+    ctx.report += [
+        "## 6. Scaling",
+        "",
+        "One epoch of training (90% of the rows) and the prediction of as many test rows, each a separate process.",
+        "",
+        "| rows | ids per row | train, s | train peak MB | predict, s | predict peak MB | train s per "
+        "1,000 row-ids x 1e5 |",
+        "|---|---|---|---|---|---|---|",
+        *[
+            f"| {f['rows']} | {f['length']} | {f['train_s']:.1f} | {f['train_mb']:.0f} | "
+            f"{f['predict_s']:.1f} | {f['predict_mb']:.0f} | "
+            f"{f['train_s'] / (f['rows'] * f['length']) * 1e5:.2f} |"
+            for f in figures
+        ],
+        "",
+        "![scaling](benchmarks/scaling.png)",
+        "",
+    ]
+
+
+def streaming(ctx: Context) -> None:
+    """Prediction memory does not grow with the rows: the test table, and ten copies of it."""
+    model = ctx.work / "training_suite" / "model.keras"
+    if not model.exists():
+        suite_pipeline(
+            ctx, sample_rows(tokenize_imdb(ctx), 2000, ctx.work / "prediction_data"), 1, ctx.work / "training_suite"
+        )
+    single = tokenize_imdb(ctx)["X_test"]
+    tenfold = ctx.work / "X_test_x10.tsv"
+    if not tenfold.exists():
+        with open(tenfold, "w") as handle:
+            for _ in range(10):
+                handle.write(single.read_text())
+    runs = {}
+    for name, table in (("25,000 rows", single), ("250,000 rows", tenfold)):
+        form = {
+            "model": str(model),
+            "features": str(table),
+            "features_has_header": False,
+            "features_columns": ALL_COLUMNS,
+            "method": "predict",
+        }
+        runs[name] = ctx.script("predict.py", form, "--output", ctx.work / "streamed.tsv")
+    ctx.report += [
+        "## Prediction in bounded memory",
+        "",
+        "The prediction tool on the 25,000-row test table and on ten copies of it (250,000 x 500): it "
+        "reads, predicts and "
+        "writes chunks of 8,192 rows, so the peak memory stays the same.",
+        "",
+        "| table | seconds | peak memory, MB |",
+        "|---|---|---|",
+        *[f"| {name} | {run.seconds:.0f} | {run.peak_mb:.0f} |" for name, run in runs.items()],
+        "",
+    ]
+
+
+def end_to_end(ctx: Context) -> None:
+    """The main job (tox -e imdb) against the plain script doing the same work from the review texts."""
+    galaxy_python = REPO_ROOT / ".tox" / "galaxy" / "bin" / "python"
+    if not galaxy_python.exists():
+        ctx.report += [
+            "## End to end in Galaxy",
+            "",
+            "Skipped: run `tox -e imdb` once to create Galaxy's environment.",
+            "",
+        ]
+        return
+    main_job = ctx.run(galaxy_python, "-m", "localgalaxy", "imdb", "--results", ctx.work / "imdb_results")
+    plain = ctx.run(
+        ctx.python,
+        BENCH / "plain_keras.py",
+        "--texts",
+        SHARED_IMDB / "train.tsv.gz",
+        SHARED_IMDB / "test.tsv.gz",
+        "--predictions",
+        ctx.work / "plain_text_predictions.tsv",
+    )
+    accuracy = next(line for line in main_job.stdout.splitlines() if "test accuracy" in line)
+    ctx.report += [
+        "## End to end in Galaxy",
+        "",
+        "`python -m localgalaxy imdb` (start Galaxy, upload the 50,000 reviews, run the from-text "
+        "workflow, download the "
+        "outputs, stop Galaxy) against `benchmarks/plain_keras.py --texts` (TextVectorization, the same "
+        "model, 2 epochs).",
+        "",
+        "| | wall time, s |",
+        "|---|---|",
+        f"| main job in Galaxy | {main_job.seconds:.0f} |",
+        f"| plain Keras script | {plain.seconds:.0f} |",
+        f"| **ratio** | **{main_job.seconds / plain.seconds:.2f}** (goal <= 1.15) |",
+        "",
+        f"Main job: {accuracy.strip()}",
+        "",
+    ]
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
+    system = f"{platform.platform()}, Python {platform.python_version()}"
+    return f"{cpu}, {os.cpu_count()} cores, {memory / 2**20:.0f} GiB, {system}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated, from: {', '.join(SECTIONS)}")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=REPO_ROOT / ".bench")
+    args = parser.parse_args()
+    sections = args.sections.split(",")
+    ctx = Context(ensure_tools_env(REPO_ROOT / ".tox" / "tools-env"), args.work, os.cpu_count() or 1, args.repeats)
+    ctx.work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    full = tokenize_imdb(ctx)
+    ratio = overhead(ctx, full) if "overhead" in sections else float("nan")
+    steps: dict[str, Callable[[], None]] = {
+        "training": lambda: training_speed(ctx, full),
+        "prediction": lambda: prediction_throughput(ctx),
+        "reading": lambda: reading(ctx),
+        "tokenizer": lambda: tokenizer(ctx),
+        "scaling": lambda: scaling(ctx),
+        "streaming": lambda: streaming(ctx),
+        "end-to-end": lambda: end_to_end(ctx),
+    }
+    for name, step in steps.items():
+        if name in sections:
+            print(f"[bench] {name} ...", flush=True)
+            step()
+    header = [
+        "# Benchmarks",
+        "",
+        f"Command: `tox -e bench` (`python -m benchmarks.run --sections {args.sections} --repeats {args.repeats}`), "
+        f"{time.strftime('%Y-%m-%d')}, {time.perf_counter() - started:.0f} s in all.",
+        "",
+        f"Machine: {machine()}.",
+        "",
+        "A and B alternate within one run; figures are medians with the min-max spread. This machine is shared: "
+        "compare the ratios, not the absolute times.",
+        "",
+    ]
+    (REPO_ROOT / "BENCHMARKS.md").write_text("\n".join(header + ctx.report) + "\n")
+    print("\n".join(ctx.report), flush=True)
+    print(f"overhead_ratio={ratio:.3f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
