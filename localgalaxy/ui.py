@@ -220,46 +220,40 @@ def upload_tables(session: Session) -> None:
         session.wait_for_new_datasets(before, 1)
 
 
-def run_builder(session: Session) -> None:
+def run_form(
+    session: Session, tool_id: str, datasets: dict[str, str], values: dict[str, str], outputs: int
+) -> list[dict]:
+    """Open a tool form, pick datasets by name, type values, run it and wait for its outputs."""
     browser = session.browser
-    browser.open_tool("keras3_model_builder")
-    browser.select_dataset("architecture", "Keras Model Config")
-    browser.set_value("fit_parameters|epochs", "2")
-    browser.set_value("fit_parameters|batch_size", "128")
+    browser.open_tool(tool_id)
+    for parameter, name in datasets.items():
+        browser.select_dataset(parameter, name)
+    for parameter, value in values.items():
+        browser.set_value(parameter, value)
     before = session.hid_count()
     browser.tool_form_execute()
-    session.wait_for_new_datasets(before, 1)
+    return session.wait_for_new_datasets(before, outputs)
+
+
+def run_builder(session: Session) -> None:
+    """The tutorial's settings: binary cross-entropy, Adam and acc are the defaults; 2 epochs of 128."""
+    values = {"fit_parameters|epochs": "2", "fit_parameters|batch_size": "128"}
+    run_form(session, "keras3_model_builder", {"architecture": "Keras Model Config"}, values, 1)
 
 
 def run_training(session: Session) -> None:
-    browser = session.browser
-    browser.open_tool("keras3_train_and_eval")
-    browser.select_dataset("plan", "Keras Model Builder")
-    browser.select_dataset("features", "imdb_X_train.tsv")
-    browser.select_dataset("targets", "imdb_y_train.tsv")
-    before = session.hid_count()
-    browser.tool_form_execute()
-    session.wait_for_new_datasets(before, 3)
+    datasets = {"plan": "Keras Model Builder", "features": "imdb_X_train.tsv", "targets": "imdb_y_train.tsv"}
+    run_form(session, "keras3_train_and_eval", datasets, {}, 3)
 
 
 def run_prediction(session: Session) -> None:
-    browser = session.browser
-    browser.open_tool("keras3_model_prediction")
-    browser.select_dataset("model", "trained model")
-    browser.select_dataset("features", "imdb_X_test.tsv")
-    before = session.hid_count()
-    browser.tool_form_execute()
-    session.wait_for_new_datasets(before, 1)
+    datasets = {"model": "trained model", "features": "imdb_X_test.tsv"}
+    run_form(session, "keras3_model_prediction", datasets, {}, 1)
 
 
 def run_confusion_matrix(session: Session) -> dict:
-    browser = session.browser
-    browser.open_tool("keras3_ml_visualization")
-    browser.select_dataset("plot|true_labels", "imdb_y_test.tsv")
-    browser.select_dataset("plot|predicted_labels", "Model Prediction")
-    before = session.hid_count()
-    browser.tool_form_execute()
-    outputs = session.wait_for_new_datasets(before, 3)
+    datasets = {"plot|true_labels": "imdb_y_test.tsv", "plot|predicted_labels": "Model Prediction"}
+    outputs = run_form(session, "keras3_ml_visualization", datasets, {}, 3)
     return next(item for item in outputs if item["extension"] == "png")
 
 

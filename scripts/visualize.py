@@ -1,11 +1,9 @@
 """Machine Learning Visualization Extension: confusion matrix, ROC/PR curves, learning curves, model diagram."""
 
-import argparse
-import json
-from pathlib import Path
+from argparse import Namespace
 
 from galaxy_keras import plots
-from galaxy_keras.errors import run_tool
+from galaxy_keras.cli import Output, run_form_tool
 from galaxy_keras.tables import ColumnSelection, read_target_column
 
 
@@ -15,40 +13,37 @@ def labels(form: dict, name: str, what: str):
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--inputs", required=True, help="the tool form's values, as Galaxy writes them")
-    parser.add_argument("--plot", required=True, help="where to write the image")
-    parser.add_argument("--matrix", help="where to write the confusion matrix table")
-    parser.add_argument("--report", help="where to write precision, recall, F1 and accuracy from the matrix")
-    args = parser.parse_args()
-
-    def task() -> None:
-        form = json.loads(Path(args.inputs).read_text())
-        plot = form["plot"]
-        image = plots.ImageFile(args.plot, form["image_format"])
-        kind = plot["plot_type"]
-        if kind == "confusion_matrix":
-            plots.confusion_matrix_plot(
-                labels(plot, "true_labels", "true labels table"),
-                labels(plot, "predicted_labels", "predicted labels table"),
-                image,
-                args.matrix,
-                args.report,
-                normalize=plot["normalize"],
-                title=plot["title"],
-                color_map=plot["color_map"],
-            )
-        elif kind == "roc_pr":
-            true_labels = labels(plot, "true_labels", "true labels table")
-            plots.roc_pr_plot(true_labels, plots.read_probabilities(plot["probabilities"]), plot["title"], image)
-        elif kind == "learning_curves":
-            plots.learning_curves_plot(plots.read_history(plot["history"]), plot["title"], image)
-        else:
-            plots.model_diagram_plot(plot["architecture"], plot["title"], image)
-
-    run_tool(task, outputs=[path for path in (args.plot, args.matrix, args.report) if path])
+def draw(form: dict, args: Namespace) -> None:
+    plot = form["plot"]
+    image = plots.ImageFile(args.plot, form["image_format"])
+    kind = plot["plot_type"]
+    if kind == "confusion_matrix":
+        plots.confusion_matrix_plot(
+            labels(plot, "true_labels", "true labels table"),
+            labels(plot, "predicted_labels", "predicted labels table"),
+            image,
+            args.matrix,
+            args.report,
+            normalize=plot["normalize"],
+            title=plot["title"],
+            color_map=plot["color_map"],
+        )
+    elif kind == "roc_pr":
+        true_labels = labels(plot, "true_labels", "true labels table")
+        plots.roc_pr_plot(true_labels, plots.read_probabilities(plot["probabilities"]), plot["title"], image)
+    elif kind == "learning_curves":
+        plots.learning_curves_plot(plots.read_history(plot["history"]), plot["title"], image)
+    else:
+        plots.model_diagram_plot(plot["architecture"], plot["title"], image)
 
 
 if __name__ == "__main__":
-    main()
+    run_form_tool(
+        __doc__,
+        [
+            Output("plot", "where to write the image"),
+            Output("matrix", "where to write the confusion matrix table", required=False),
+            Output("report", "where to write precision, recall, F1 and accuracy from the matrix", required=False),
+        ],
+        draw,
+    )

@@ -31,9 +31,13 @@ def write_table(tmp_path: Path):
     return write
 
 
-def run_script(script: str, *arguments: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run_script(
+    script: str, *arguments: str, cwd: Path | None = None, environment: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """Run one of scripts/*.py with the tools' interpreter, as a Galaxy job does."""
-    environment = {key: value for key, value in os.environ.items() if key != "GALAXY_KERAS_TRACEBACK"}
+    environment = {key: value for key, value in os.environ.items() if key != "GALAXY_KERAS_TRACEBACK"} | (
+        environment or {}
+    )
     return subprocess.run(
         [sys.executable, str(SCRIPTS / script), *arguments],
         capture_output=True,

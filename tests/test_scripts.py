@@ -65,3 +65,47 @@ def test_unexpected_errors_are_one_line_too(tmp_path: Path) -> None:
     result = run_script("predict.py", "--inputs", str(tmp_path / "missing.json"), "--output", str(tmp_path / "out.tsv"))
     assert result.returncode == 1
     assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("Error: unexpected FileNotFoundError")
+
+
+def test_training_writes_only_its_outputs_and_cleans_its_temporary_files(tmp_path: Path) -> None:
+    """A Galaxy job's folder: the working directory, HOME and TMPDIR inside it; the outputs are the only new files."""
+    work, home, temporary, out = (tmp_path / name for name in ("work", "home", "tmp", "out"))
+    for folder in (work, home, temporary, out):
+        folder.mkdir()
+    form = work.parent / "form.json"
+    form.write_text(
+        json.dumps(
+            {
+                "plan": str(fm.TEST_DATA / "blobs_classifier_plan.json"),
+                "features": str(fm.TEST_DATA / "blobs.tsv"),
+                "features_has_header": True,
+                "features_columns": {"selection_mode": "by_index", "columns": "1-4"},
+                "targets": str(fm.TEST_DATA / "blobs.tsv"),
+                "targets_has_header": True,
+                "targets_columns": {"selection_mode": "by_header_name", "columns": "species"},
+                "scheme": {
+                    "scheme_type": "train_val",
+                    "split": {"test_size": 0.2, "method": "shuffle", "random_state": 0},
+                },
+            }
+        )
+    )
+    outputs = [out / name for name in ("metrics.tsv", "model.keras", "history.tsv")]
+    environment = {"HOME": str(home), "TMPDIR": str(temporary), "GALAXY_SLOTS": "1"}
+    result = run_script(
+        "train_and_evaluate.py",
+        "--inputs",
+        str(form),
+        "--metrics",
+        str(outputs[0]),
+        "--model",
+        str(outputs[1]),
+        "--history",
+        str(outputs[2]),
+        cwd=work,
+        environment=environment,
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(out.iterdir()) == sorted(outputs)
+    assert list(work.iterdir()) == [], "nothing is left in the working directory"
+    assert list(temporary.iterdir()) == [], "temporary files are removed"

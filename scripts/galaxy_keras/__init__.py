@@ -3,6 +3,7 @@
 Each tool in ``tools/`` runs one thin script in ``scripts/``; the scripts call into these modules:
 
 - ``errors``: how a tool ends, with one line on stderr that says what to fix.
+- ``cli``: what every entry script does: read the form Galaxy wrote and the output paths, run one task.
 - ``tables``: reading tabular inputs and selecting their columns.
 - ``catalogue``: the layers, losses, optimizers, metrics and callbacks the suite allows.
 - ``safety``: checking model configurations and archives before Keras sees them.
