@@ -4,10 +4,12 @@
     python benchmarks/measure.py read-pandas TABLE          ... with pandas.read_csv defaults
     python benchmarks/measure.py imports                    only the imports (the baseline for memory)
     python benchmarks/measure.py tokenize-suite|tokenize-textvectorization|tokenize-countvectorizer REVIEWS
-    python benchmarks/measure.py epoch CONFIG X Y ROWS      seconds per epoch of the tutorial model
+    python benchmarks/measure.py epoch CONFIG X Y ROWS      seconds of two epochs of the tutorial model, one setting
+                                                            changed from Keras defaults (see EPOCH_CONFIGS)
     python benchmarks/measure.py predict-suite|predict-keras MODEL X
 
-The parent reads the peak memory of this process from the operating system (os.wait4), not from here.
+The parent reads the peak memory of this process from the operating system (os.wait4), not from here. NumPy and
+pandas are imported inside the measurements, so that the parent (in Galaxy's environment) can import EPOCH_CONFIGS.
 """
 
 from __future__ import annotations
@@ -19,9 +21,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
-import numpy as np
-import pandas as pd
-
 
 def read_suite(table: str) -> dict:
     from galaxy_keras.tables import ColumnSelection, read_feature_matrix
@@ -32,12 +31,16 @@ def read_suite(table: str) -> dict:
 
 
 def read_pandas(table: str) -> dict:
+    import pandas as pd
+
     started = time.perf_counter()
     matrix = pd.read_csv(table, sep="\t", header=None).to_numpy()
     return {"seconds": time.perf_counter() - started, "dtype": str(matrix.dtype), "shape": list(matrix.shape)}
 
 
 def review_texts(path: str) -> list[str]:
+    import pandas as pd
+
     return pd.read_csv(path, sep="\t", quoting=3)["text"].tolist()
 
 
@@ -54,6 +57,8 @@ def tokenize_suite(reviews: str) -> dict:
 
 
 def tokenize_textvectorization(reviews: str) -> dict:
+    import numpy as np
+
     from galaxy_keras.runtime import keras
 
     texts = np.array([text.replace("<br />", " ") for text in review_texts(reviews)])
@@ -86,6 +91,8 @@ def predict_suite(model_path: str, table: str) -> dict:
 
 
 def predict_keras(model_path: str, table: str) -> dict:
+    import pandas as pd
+
     from galaxy_keras.runtime import keras
 
     link = Path(model_path).with_suffix(".bench.keras")
@@ -96,6 +103,59 @@ def predict_keras(model_path: str, table: str) -> dict:
     started = time.perf_counter()
     model.predict(features, verbose=0)
     return {"rows_per_second": len(features) / (time.perf_counter() - started)}
+
+
+EPOCH_CONFIGS = {
+    "keras-defaults": "Keras defaults: pandas' int64 array, `model.fit`, no XLA on CPU",
+    "int32": "int32 ids instead of int64",
+    "jit-compile": "`jit_compile=True` (XLA)",
+    "tf-data": "a `tf.data` pipeline: shuffled, batched, prefetched (AUTOTUNE)",
+    "tf-data-int32": "the same `tf.data` pipeline, int32 ids",
+    "deterministic": "`enable_op_determinism()` (what the suite turns on with a seed)",
+    "galaxy-slots": "intra- and inter-op threads set to `GALAXY_SLOTS`",
+}
+
+
+def epoch(config: str, x_table: str, y_table: str, rows: str) -> dict:
+    """Two epochs of the tutorial model on the first ROWS rows, with one setting changed from Keras defaults."""
+    import os
+
+    import keras
+    import numpy as np
+    import pandas as pd
+    import tensorflow as tf
+
+    if config == "galaxy-slots":
+        threads = int(os.environ.get("GALAXY_SLOTS", "1"))
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    keras.utils.set_random_seed(0)
+    if config == "deterministic":
+        tf.config.experimental.enable_op_determinism()
+    x = pd.read_csv(x_table, sep="\t", header=None, nrows=int(rows)).to_numpy()
+    y = pd.read_csv(y_table, sep="\t", header=None, nrows=int(rows))[0].to_numpy()
+    if config in ("int32", "tf-data-int32"):
+        x = x.astype(np.int32)
+    model = keras.Sequential(
+        [
+            keras.Input((x.shape[1],)),
+            keras.layers.Embedding(10000, 32),
+            keras.layers.LSTM(100),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["acc"], jit_compile=config == "jit-compile")
+    seconds: list[float] = []
+    timer = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda *_: seconds.append(-time.perf_counter()),
+        on_epoch_end=lambda *_: seconds.__setitem__(-1, seconds[-1] + time.perf_counter()),
+    )
+    if config.startswith("tf-data"):
+        data = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=0).batch(128)
+        history = model.fit(data.prefetch(tf.data.AUTOTUNE), epochs=2, verbose=0, callbacks=[timer])
+    else:
+        history = model.fit(x, y, epochs=2, batch_size=128, verbose=0, callbacks=[timer])
+    return {"first": seconds[0], "second": seconds[1], "loss": history.history["loss"][-1]}
 
 
 def plot_scaling(figures_path: str, image: str) -> dict:
@@ -143,6 +203,7 @@ if __name__ == "__main__":
         "tokenize-countvectorizer": tokenize_countvectorizer,
         "predict-suite": predict_suite,
         "predict-keras": predict_keras,
+        "epoch": epoch,
         "plot-scaling": plot_scaling,
     }[command]
     print(json.dumps(action(*arguments)))
