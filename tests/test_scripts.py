@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import fixture_models as fm
 from conftest import run_script
+
+
+def run_training(form: Path, outputs: list[Path], **options) -> subprocess.CompletedProcess:
+    """The training script with its three outputs: metrics, model, history."""
+    metrics, model, history = outputs
+    arguments = ("--inputs", form, "--metrics", metrics, "--model", model, "--history", history)
+    return run_script("train_and_evaluate.py", *map(str, arguments), **options)
 
 
 def test_architecture_script_writes_the_model(tmp_path: Path) -> None:
@@ -41,17 +49,7 @@ def test_failure_is_one_line_exit_1_and_no_output(tmp_path: Path) -> None:
     outputs = [tmp_path / name for name in ("metrics.tsv", "model.keras", "history.tsv")]
     for output in outputs:
         output.write_text("stale")  # Galaxy creates the output files before the job runs
-    result = run_script(
-        "train_and_evaluate.py",
-        "--inputs",
-        str(form),
-        "--metrics",
-        str(outputs[0]),
-        "--model",
-        str(outputs[1]),
-        "--history",
-        str(outputs[2]),
-    )
+    result = run_training(form, outputs)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "Error: the features table has 200 rows but the targets table has 400: give one target per row of "
@@ -92,19 +90,7 @@ def test_training_writes_only_its_outputs_and_cleans_its_temporary_files(tmp_pat
     )
     outputs = [out / name for name in ("metrics.tsv", "model.keras", "history.tsv")]
     environment = {"HOME": str(home), "TMPDIR": str(temporary), "GALAXY_SLOTS": "1"}
-    result = run_script(
-        "train_and_evaluate.py",
-        "--inputs",
-        str(form),
-        "--metrics",
-        str(outputs[0]),
-        "--model",
-        str(outputs[1]),
-        "--history",
-        str(outputs[2]),
-        cwd=work,
-        environment=environment,
-    )
+    result = run_training(form, outputs, cwd=work, environment=environment)
     assert result.returncode == 0, result.stderr
     assert sorted(out.iterdir()) == sorted(outputs)
     assert list(work.iterdir()) == [], "nothing is left in the working directory"
