@@ -2,40 +2,55 @@
 
     python benchmarks/measure.py read-suite TABLE           read a feature table the suite's way
     python benchmarks/measure.py read-pandas TABLE          ... with pandas.read_csv defaults
-    python benchmarks/measure.py imports                    only the imports (the baseline for memory)
     python benchmarks/measure.py tokenize-suite|tokenize-textvectorization|tokenize-countvectorizer REVIEWS
     python benchmarks/measure.py epoch CONFIG X Y ROWS      seconds of two epochs of the tutorial model, one setting
                                                             changed from Keras defaults (see EPOCH_CONFIGS)
     python benchmarks/measure.py predict-suite|predict-keras MODEL X
 
-The parent reads the peak memory of this process from the operating system (os.wait4), not from here. NumPy and
-pandas are imported inside the measurements, so that the parent (in Galaxy's environment) can import EPOCH_CONFIGS.
+The parent reads each process's peak memory from the operating system (os.wait4); the table reads also report how
+far the read itself raised it. NumPy and pandas are imported inside the measurements, so that the parent (in
+Galaxy's environment) can import EPOCH_CONFIGS.
 """
 
 from __future__ import annotations
 
 import json
+import resource
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def read_table(read: Callable[[], np.ndarray]) -> dict:
+    """Time a read, and how much it raised the process's peak memory above what the imports took."""
+    before, started = peak_mb(), time.perf_counter()
+    matrix = read()
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "peak_growth_mb": peak_mb() - before, "dtype": str(matrix.dtype)}
 
 
 def read_suite(table: str) -> dict:
     from galaxy_keras.tables import ColumnSelection, read_feature_matrix
 
-    started = time.perf_counter()
-    matrix = read_feature_matrix(table, False, ColumnSelection(), "table")
-    return {"seconds": time.perf_counter() - started, "dtype": str(matrix.dtype), "shape": list(matrix.shape)}
+    return read_table(lambda: read_feature_matrix(table, False, ColumnSelection(), "table"))
 
 
 def read_pandas(table: str) -> dict:
     import pandas as pd
 
-    started = time.perf_counter()
-    matrix = pd.read_csv(table, sep="\t", header=None).to_numpy()
-    return {"seconds": time.perf_counter() - started, "dtype": str(matrix.dtype), "shape": list(matrix.shape)}
+    return read_table(lambda: pd.read_csv(table, sep="\t", header=None).to_numpy())
 
 
 def review_texts(path: str) -> list[str]:
@@ -186,18 +201,11 @@ def plot_scaling(figures_path: str, image: str) -> dict:
     return {}
 
 
-def imports() -> dict:
-    from galaxy_keras import runtime, tables  # noqa: F401
-
-    return {}
-
-
 if __name__ == "__main__":
     command, *arguments = sys.argv[1:]
     action = {
         "read-suite": read_suite,
         "read-pandas": read_pandas,
-        "imports": imports,
         "tokenize-suite": tokenize_suite,
         "tokenize-textvectorization": tokenize_textvectorization,
         "tokenize-countvectorizer": tokenize_countvectorizer,

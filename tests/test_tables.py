@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from galaxy_keras import tables
+from galaxy_keras.errors import UserInputError
 from galaxy_keras.tables import ColumnSelection, iter_feature_chunks, read_feature_matrix, read_target_column
 
 ROWS = "".join(f"{i}\t{i * 2}\t{i % 7}\n" for i in range(10_000))
@@ -66,3 +68,32 @@ def test_targets_keep_text_labels_and_numbers(write_table) -> None:
 def test_line_count_handles_a_missing_final_newline(write_table) -> None:
     assert tables._count_lines(write_table("1\n2\n3")) == 3
     assert tables._count_lines(write_table("1\n2\n3\n")) == 3
+
+
+def test_the_fast_integer_reader_and_the_careful_reader_agree(write_table) -> None:
+    path = write_table("a\tb\tc\n" + ROWS[:5000] + "\n" + ROWS[5000:])  # a blank line inside, skipped by both
+    selection = ColumnSelection("by_header_name", "c,a")
+    fast = tables._read_integer_matrix(path, True, selection, "table")
+    careful = tables._read_matrix_in_chunks(path, True, selection, "table")
+    assert fast is not None and fast.dtype == careful.dtype == np.int32
+    np.testing.assert_array_equal(fast, careful)
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "expected"),
+    [
+        ("1\t2\t3\t4\n", "line {line} of the table has 4 columns where the lines before have 3"),
+        ("1\t\t3\n", "line {line}, column 2 of the table is empty or NaN"),
+        ("1\tx\t3\n", "line {line}, column 2 of the table is 'x', not a number"),
+    ],
+)
+def test_a_bad_row_at_the_start_of_a_chunk_is_named(write_table, bad_row: str, expected: str) -> None:
+    rows = ROWS.splitlines(keepends=True)
+    path = write_table("".join(rows[: tables.CHUNK_ROWS]) + bad_row + "".join(rows[tables.CHUNK_ROWS :]))
+    with pytest.raises(UserInputError, match=re.escape(expected.format(line=tables.CHUNK_ROWS + 1))):
+        read_feature_matrix(path, False, ColumnSelection(), "table")
+
+
+def test_a_number_beyond_int32_makes_the_table_float32(write_table) -> None:
+    matrix = read_feature_matrix(write_table("1\t2\n3000000000\t4\n"), False, ColumnSelection(), "table")
+    assert matrix.dtype == np.float32 and matrix[1, 0] == 3e9
