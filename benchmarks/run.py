@@ -156,13 +156,13 @@ def sample_rows(paths: dict[str, Path], rows: int, folder: Path, seed: int = 0) 
 def suite_pipeline(ctx: Context, tables: dict[str, Path], epochs: int, folder: Path) -> dict[str, Run]:
     """The suite's four scripts, each in its own process as Galaxy runs them."""
     folder.mkdir(parents=True, exist_ok=True)
-    runs = {
-        "architecture": ctx.script(
-            "create_architecture.py", TUTORIAL_ARCHITECTURE, "--output", folder / "architecture.json"
-        )
-    }
+    with open(tables["X_train"]) as table:
+        width = len(table.readline().split("\t"))
+    architecture = {"model": {**TUTORIAL_ARCHITECTURE["model"], "input_shape": f"({width},)"}}
+    architecture_path = folder / "architecture.json"
+    runs = {"architecture": ctx.script("create_architecture.py", architecture, "--output", architecture_path)}
     builder = {
-        "architecture": str(folder / "architecture.json"),
+        "architecture": str(architecture_path),
         "learning_task": {"task": "classifier", "loss": "binary_crossentropy", "metrics": ["acc"]},
         "optimizer": {"optimizer_type": "Adam", "learning_rate": 0.001},
         "fit_parameters": {"epochs": epochs, "batch_size": 128, "validation_split": 0.0, "shuffle": True},
