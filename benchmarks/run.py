@@ -449,8 +449,7 @@ def scaling(ctx: Context) -> None:
         "",
         "One epoch of training (90% of the rows) and the prediction of as many test rows, each a separate process.",
         "",
-        "| rows | ids per row | train, s | train peak MB | predict, s | predict peak MB | train s per "
-        "1,000 row-ids x 1e5 |",
+        "| rows | ids per row | train, s | train peak MB | predict, s | predict peak MB | train s per 100,000 ids |",
         "|---|---|---|---|---|---|---|",
         *[
             f"| {f['rows']} | {f['length']} | {f['train_s']:.1f} | {f['train_mb']:.0f} | "
