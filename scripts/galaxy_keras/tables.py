@@ -182,8 +182,9 @@ def read_feature_matrix(path: str, has_header: bool, selection: ColumnSelection,
 def _read_integer_matrix(path: str, has_header: bool, selection: ColumnSelection, what: str) -> np.ndarray | None:
     """The common case, a plain table of integers (token ids), parsed by NumPy straight into int32.
 
-    As fast as pandas' defaults, without their int64 copy. None for anything else (a gzipped table, a decimal, an
-    empty cell, a ragged row, a number beyond int32), which ``_read_matrix_in_chunks`` then reads, naming the cell.
+    About as fast as pandas' defaults (BENCHMARKS.md), without their int64 copy. None for anything else (a
+    gzipped table, a decimal, an empty cell, a ragged row, a number beyond int32), which
+    ``_read_matrix_in_chunks`` then reads, naming the cell.
     """
     rows = _count_lines(path) - int(has_header)
     if rows <= 0:
@@ -191,6 +192,7 @@ def _read_integer_matrix(path: str, has_header: bool, selection: ColumnSelection
     first = next(iter_table_chunks(path, has_header, what, chunk_rows=1))  # checks the header, names the columns
     columns = selection.indices(header_names(first, has_header), what, has_header)
     width = first.shape[1]
+    every_column = columns == list(range(width))
     matrix = np.empty((rows, len(columns)), dtype=np.int32)
     filled = 0
     with open(path, encoding="utf-8", errors="replace") as handle, warnings.catch_warnings():
@@ -208,7 +210,7 @@ def _read_integer_matrix(path: str, has_header: bool, selection: ColumnSelection
                 break
             if block.shape[1] != width:  # a ragged row at the start of a chunk
                 return None
-            matrix[filled : filled + len(block)] = block if columns == list(range(width)) else block[:, columns]
+            matrix[filled : filled + len(block)] = block if every_column else block[:, columns]
             filled += len(block)
     return matrix[:filled]
 
