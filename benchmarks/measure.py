@@ -141,6 +141,8 @@ def epoch(config: str, x_table: str, y_table: str, rows: str) -> dict:
     import pandas as pd
     import tensorflow as tf
 
+    from plain_keras import tutorial_model  # this script's folder is first on sys.path
+
     if config == "galaxy-slots":
         threads = int(os.environ.get("GALAXY_SLOTS", "1"))
         tf.config.threading.set_intra_op_parallelism_threads(threads)
@@ -152,15 +154,7 @@ def epoch(config: str, x_table: str, y_table: str, rows: str) -> dict:
     y = pd.read_csv(y_table, sep="\t", header=None, nrows=int(rows))[0].to_numpy()
     if config in ("int32", "tf-data-int32"):
         x = x.astype(np.int32)
-    model = keras.Sequential(
-        [
-            keras.Input((x.shape[1],)),
-            keras.layers.Embedding(10000, 32),
-            keras.layers.LSTM(100),
-            keras.layers.Dense(1, activation="sigmoid"),
-        ]
-    )
-    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["acc"], jit_compile=config == "jit-compile")
+    model = tutorial_model(x.shape[1], 10000, jit_compile=config == "jit-compile")
     seconds: list[float] = []
     timer = keras.callbacks.LambdaCallback(
         on_epoch_begin=lambda *_: seconds.append(-time.perf_counter()),

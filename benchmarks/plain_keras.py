@@ -19,7 +19,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 
-def tutorial_model(sequence_length: int, vocabulary_size: int) -> keras.Model:
+def tutorial_model(sequence_length: int, vocabulary_size: int, jit_compile: bool | str = "auto") -> keras.Model:
     model = keras.Sequential(
         [
             keras.Input((sequence_length,)),
@@ -28,7 +28,7 @@ def tutorial_model(sequence_length: int, vocabulary_size: int) -> keras.Model:
             keras.layers.Dense(1, activation="sigmoid"),
         ]
     )
-    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["acc"])
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["acc"], jit_compile=jit_compile)
     return model
 
 
