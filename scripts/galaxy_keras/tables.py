@@ -7,11 +7,12 @@ pandas' int64/float64 defaults) and can be read in chunks, so that prediction ru
 
 from __future__ import annotations
 
+import gzip
 import re
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -111,10 +112,12 @@ def iter_table_chunks(
             encoding_errors="replace",
         )
         header_checked = has_rows = False
-        for chunk in reader:
+        for number, chunk in enumerate(reader):
             if not header_checked:
                 _check_header(list(map(str, chunk.columns)), has_header and not numeric_header, what)
                 header_checked = True
+            if number == 1:
+                _check_no_long_row(path, what)
             if len(chunk):
                 has_rows = True
                 yield chunk
@@ -124,15 +127,44 @@ def iter_table_chunks(
         ragged = _RAGGED.search(str(error))
         if ragged:
             expected, line, seen = ragged.groups()
-            raise UserInputError(
-                f"line {line} of the {what} has {seen} columns where the lines before have {expected}: "
-                "every row needs the same number of tab-separated columns."
-            ) from None
+            raise _ragged_row(int(line), int(seen), int(expected), what) from None
         raise UserInputError(f"the {what} is not a tab-separated table ({error}): give a tabular dataset.") from None
     except UnicodeDecodeError:
         raise UserInputError(f"the {what} is not a text table: give a tabular dataset.") from None
     if not has_rows:
         raise UserInputError(f"the {what} has a header row but no data rows: give a table with one row per sample.")
+
+
+def _ragged_row(line: int, seen: int, expected: int, what: str) -> UserInputError:
+    return UserInputError(
+        f"line {line} of the {what} has {seen} columns where the lines before have {expected}: "
+        "every row needs the same number of tab-separated columns."
+    )
+
+
+def _check_no_long_row(path: str, what: str) -> None:
+    """Refuse a row with more fields than the first line.
+
+    pandas' C parser (3.0) drops the surplus fields of the first row of every chunk after the first without an
+    error, so a table read in chunks is checked once, line by line.
+    """
+    with open_text(path) as handle:
+        expected = None
+        for line_number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            fields = line.count("\t") + 1
+            if expected is None:
+                expected = fields
+            elif fields > expected:
+                raise _ragged_row(line_number, fields, expected, what)
+
+
+def open_text(path: str, newline: str | None = None) -> IO[str]:
+    """A plain or gzipped text table, opened for reading as UTF-8 (undecodable bytes replaced)."""
+    if _is_gzip(path):
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline=newline)
+    return open(path, encoding="utf-8", errors="replace", newline=newline)
 
 
 def _is_gzip(path: str) -> bool:
@@ -197,6 +229,8 @@ def _read_integer_matrix(path: str, has_header: bool, selection: ColumnSelection
     filled = 0
     with open(path, encoding="utf-8", errors="replace") as handle, warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # loadtxt's "input contained no data" at the end of the file
+        # NumPy before 2.1 parses "1.5" or "nan" into an integer through a float, with only this warning.
+        warnings.simplefilter("error", DeprecationWarning)
         if has_header:
             handle.readline()
         while filled < rows:
@@ -204,7 +238,7 @@ def _read_integer_matrix(path: str, has_header: bool, selection: ColumnSelection
                 block = np.loadtxt(
                     handle, np.int32, delimiter="\t", comments=None, quotechar=None, max_rows=CHUNK_ROWS, ndmin=2
                 )
-            except (ValueError, OverflowError):
+            except (ValueError, OverflowError, DeprecationWarning):
                 return None
             if not len(block):
                 break

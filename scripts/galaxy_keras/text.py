@@ -15,7 +15,6 @@ texts get exactly the ids the model was trained on.
 from __future__ import annotations
 
 import csv
-import gzip
 import re
 import string
 from collections import Counter
@@ -27,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from galaxy_keras.errors import UserInputError
-from galaxy_keras.tables import ColumnSelection, header_names
+from galaxy_keras.tables import ColumnSelection, header_names, open_text
 
 LINE_BREAK_TAGS = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # Punctuation separates words, except the apostrophe, which is dropped ("didn't" -> "didnt"), as Keras'
@@ -129,9 +128,8 @@ def read_review_table(
     path: str, has_header: bool, text_column: ColumnSelection, label_column: ColumnSelection | None
 ) -> ReviewTable:
     what = "texts table"
-    opener = gzip.open if _is_gzip(path) else open
     try:
-        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
+        with open_text(path, newline="") as handle:
             table = pd.read_csv(
                 handle,
                 sep="\t",
@@ -176,11 +174,6 @@ def _one_column(selection: ColumnSelection, names: list[str], what: str, has_hea
             f"{len(columns)} columns are selected as the {role} column of the {what}: select exactly one."
         )
     return columns[0]
-
-
-def _is_gzip(path: str) -> bool:
-    with open(path, "rb") as handle:
-        return handle.read(2) == b"\x1f\x8b"
 
 
 def read_vocabulary(path: str) -> tuple[TokenizerSettings, dict[str, int]]:
