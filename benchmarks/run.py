@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from localgalaxy.toolsenv import REPO_ROOT, ensure_tools_env
+from localgalaxy.environments import REPO_ROOT, ensure_galaxy_env, ensure_tools_env
 
 BENCH = REPO_ROOT / "benchmarks"
 SCRIPTS = REPO_ROOT / "scripts"
@@ -502,16 +502,7 @@ def streaming(ctx: Context) -> None:
 
 def end_to_end(ctx: Context) -> None:
     """The main job (tox -e imdb) against the plain script doing the same work from the review texts."""
-    galaxy_python = REPO_ROOT / ".tox" / "galaxy" / "bin" / "python"
-    if not galaxy_python.exists():
-        ctx.report += [
-            "## End to end in Galaxy",
-            "",
-            "Skipped: run `tox -e imdb` once to create Galaxy's environment.",
-            "",
-        ]
-        return
-    main_job = ctx.run(galaxy_python, "-m", "localgalaxy", "imdb", "--results", ctx.work / "imdb_results")
+    main_job = ctx.run(ensure_galaxy_env(), "-m", "localgalaxy", "imdb", "--results", ctx.work / "imdb_results")
     plain = ctx.run(
         ctx.python,
         BENCH / "plain_keras.py",
@@ -564,7 +555,7 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=REPO_ROOT / ".bench")
     args = parser.parse_args()
     sections = args.sections.split(",")
-    ctx = Context(ensure_tools_env(REPO_ROOT / ".tox" / "tools-env"), args.work, os.cpu_count() or 1, args.repeats)
+    ctx = Context(ensure_tools_env(), args.work, os.cpu_count() or 1, args.repeats)
     ctx.work.mkdir(parents=True, exist_ok=True)
     full = tokenize_imdb(ctx)
     ratio = float("nan")

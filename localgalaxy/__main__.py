@@ -1,108 +1,43 @@
-"""Commands that tox runs against a throw-away local Galaxy.
+"""Commands that tox runs against throw-away local servers (Galaxy, a Tool Shed, Pulsar).
 
-python -m localgalaxy test tools/         planemo test of every tool, in one Galaxy
-python -m localgalaxy test workflows/     planemo test of every workflow
-python -m localgalaxy tools-env           build the tools' environment and print its python
-python -m localgalaxy serve               run Galaxy with the suite until Ctrl-C
+python -m localgalaxy galaxy-env           build the Galaxy environment (once per checkout) and print its python
+python -m localgalaxy tools-env            build the tools' environment and print its python
+python -m localgalaxy test tools/          planemo test of every tool of the checkout, in one Galaxy
+python -m localgalaxy test workflows/      planemo test of every workflow
+python -m localgalaxy toolshed             publish to a Tool Shed, install into a fresh Galaxy, test tools and workflows
+python -m localgalaxy pulsar               every tool test with its job run by a Pulsar server
+python -m localgalaxy serve                run Galaxy with the suite until Ctrl-C
 python -m localgalaxy summary results/tests   total of the test reports: N passed, N failed
+
+The commands that run Galaxy start again in the Galaxy environment, so any Python 3.11 can call them.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import time
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from localgalaxy.server import running_galaxy
-from localgalaxy.toolsenv import REPO_ROOT, ensure_tools_env
+from localgalaxy.environments import GALAXY_ENV, REPO_ROOT, TOOLS_ENV, ensure_galaxy_env, ensure_tools_env
 
 DEFAULT_WORKDIR = REPO_ROOT / ".tox" / "localgalaxy"
-DEFAULT_TOOLS_ENV = REPO_ROOT / ".tox" / "tools-env"
+RESULTS = REPO_ROOT / "results" / "tests"
+NEEDS_GALAXY = {"test", "toolshed", "pulsar", "serve", "imdb", "ui"}
 
 
-def _planemo(*arguments: str) -> int:
-    planemo = Path(sys.executable).parent / "planemo"
-    return subprocess.run([str(planemo), *arguments], cwd=REPO_ROOT).returncode
-
-
-def count_results(report: Path) -> tuple[int, int]:
-    """(passed, failed) from planemo's JSON test report."""
-    if not report.exists():
-        return 0, 0
-    tests = json.loads(report.read_text()).get("tests", [])
-    passed = sum(1 for test in tests if test.get("data", {}).get("status") == "success")
-    return passed, len(tests) - passed
-
-
-def count_junit(report: Path) -> tuple[int, int]:
-    """(passed, failed) from pytest's JUnit XML report; skipped tests count as neither."""
-    suite = ET.parse(report).getroot()
-    suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
-    total, failed = int(suite.get("tests", 0)), int(suite.get("failures", 0)) + int(suite.get("errors", 0))
-    return total - failed - int(suite.get("skipped", 0)), failed
-
-
-def summary(results: Path) -> int:
-    """Print the total of every test report in ``results``: one line, 'N passed, N failed'."""
-    passed = failed = 0
-    for report in sorted(results.glob("*.json")) + sorted(results.glob("*.xml")):
-        counts = count_results(report) if report.suffix == ".json" else count_junit(report)
-        passed, failed = passed + counts[0], failed + counts[1]
-    print(f"{passed} passed, {failed} failed", flush=True)
-    return 1 if failed or not passed else 0
-
-
-def expand_targets(targets: list[str]) -> tuple[list[str], bool]:
-    """Tool files and folders as given; workflow folders become their .ga files (planemo tests no folder of those)."""
-    workflows = [
-        str(path)
-        for target in targets
-        for path in ([Path(target)] if Path(target).suffix == ".ga" else sorted(Path(target).rglob("*.ga")))
-    ]
-    return (workflows, True) if workflows else (targets, False)
-
-
-def run_tests(targets: list[str], workdir: Path, tools_env: Path, results: Path) -> int:
-    results.mkdir(parents=True, exist_ok=True)
-    targets, are_workflows = expand_targets(targets)
-    report = results / ("workflows.json" if are_workflows else "tools.json")
-    report.unlink(missing_ok=True)
-    with running_galaxy(workdir, tools_env) as galaxy:
-        code = _planemo(
-            "test",
-            "--engine",
-            "external_galaxy",
-            "--galaxy_url",
-            galaxy.url,
-            "--galaxy_admin_key",
-            galaxy.api_key,
-            "--galaxy_user_key",
-            galaxy.api_key,
-            "--test_data",
-            str(REPO_ROOT / "test-data"),
-            "--test_output_json",
-            str(report),
-            "--test_output",
-            str(report.with_suffix(".html")),
-            "--summary",
-            "minimal",
-            *targets,
-        )
-    passed, failed = count_results(report)
-    if code != 0 and failed == 0:
-        # planemo itself failed: record it, so that neither this line nor the CI total can read as green
-        failed = 1
-        report.write_text(json.dumps({"tests": [{"id": "planemo", "data": {"status": "error"}}]}))
-    print(f"{passed} passed, {failed} failed", flush=True)
-    return 1 if failed else code
+def restart_in_galaxy_env() -> None:
+    """Replace this process by the same command in the Galaxy environment, unless it already runs there."""
+    if Path(sys.prefix).resolve() == GALAXY_ENV.resolve():
+        return
+    python = ensure_galaxy_env()
+    os.execv(python, [str(python), "-m", "localgalaxy", *sys.argv[1:]])
 
 
 def serve(workdir: Path, tools_env: Path) -> int:
+    from localgalaxy.server import running_galaxy
+
     with running_galaxy(workdir, tools_env) as galaxy:
         print(f"[localgalaxy] open {galaxy.url} ; admin API key: {galaxy.api_key} ; Ctrl-C stops", flush=True)
         try:
@@ -112,19 +47,36 @@ def serve(workdir: Path, tools_env: Path) -> int:
             return 0
 
 
-def main() -> int:
+def run_tests(targets: list[str], workdir: Path, tools_env: Path, results: Path) -> int:
+    from localgalaxy.server import running_galaxy
+    from localgalaxy.testing import expand_targets, planemo_test
+
+    targets, are_workflows = expand_targets(targets)
+    with running_galaxy(workdir, tools_env) as galaxy:
+        report = results / ("workflows.json" if are_workflows else "tools.json")
+        _, failed = planemo_test(galaxy, targets, report, REPO_ROOT / "test-data")
+    return 1 if failed else 0
+
+
+def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m localgalaxy", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--workdir", type=Path, default=DEFAULT_WORKDIR, help="Galaxy's files (replaced on every start)"
+        "--workdir", type=Path, default=DEFAULT_WORKDIR, help="the servers' files (replaced on every start)"
     )
-    parser.add_argument("--tools-env", type=Path, default=DEFAULT_TOOLS_ENV, help="the tools' Python environment")
+    parser.add_argument("--tools-env", type=Path, default=TOOLS_ENV, help="the tools' Python environment")
     commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("galaxy-env", help="create or update the Galaxy environment; print its python")
+    commands.add_parser("tools-env", help="create or update the tools environment; print its python")
     test = commands.add_parser("test", help="planemo test of tools or workflows")
     test.add_argument("targets", nargs="+")
-    test.add_argument("--results", type=Path, default=REPO_ROOT / "results" / "tests")
-    commands.add_parser("tools-env", help="create or update the tools environment; print its python")
+    test.add_argument("--results", type=Path, default=RESULTS)
+    for name, text in (
+        ("toolshed", "the suite published to a local Tool Shed and installed from it: every tool and workflow test"),
+        ("pulsar", "every tool test with its job sent to a local Pulsar server"),
+    ):
+        commands.add_parser(name, help=text)
     commands.add_parser("serve", help="run Galaxy with the suite until Ctrl-C (to try the tools in a browser)")
     imdb = commands.add_parser("imdb", help="the main job: the IMDB workflow from review texts on the full data")
     imdb.add_argument(
@@ -137,23 +89,41 @@ def main() -> int:
     ui.add_argument("--results", type=Path, default=REPO_ROOT / "results" / "ui", help="where the screenshots go")
     summary_command = commands.add_parser("summary", help="total the test reports in a folder: N passed, N failed")
     summary_command.add_argument("results", type=Path)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = parse_arguments()
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    if args.command in NEEDS_GALAXY:
+        restart_in_galaxy_env()
+    # The modules below need the Galaxy environment (bioblend, planemo, PyYAML, Selenium); imported when used.
+    if args.command == "galaxy-env":
+        print(ensure_galaxy_env())
+        return 0
     if args.command == "tools-env":
         print(ensure_tools_env(args.tools_env))
         return 0
+    if args.command == "summary":
+        from localgalaxy.testing import summary
+
+        return summary(args.results)
+    if args.command == "toolshed":
+        from localgalaxy.toolshed import test_installed_repository
+
+        return test_installed_repository(args.workdir, args.tools_env, RESULTS)
+    if args.command == "pulsar":
+        from localgalaxy.pulsar import test_on_pulsar
+
+        return test_on_pulsar(args.workdir, args.tools_env, RESULTS)
     if args.command == "imdb":
-        # Imported here: the main job needs bioblend, which only Galaxy's environment has; the other
-        # commands run in any Python 3.11.
         from localgalaxy.imdb import main_job
 
         return main_job(args.workdir, args.tools_env, args.data, args.results, args.epochs, args.batch_size)
     if args.command == "ui":
-        from localgalaxy.ui import run_ui  # needs Galaxy's environment (Selenium, bioblend), like the main job
+        from localgalaxy.ui import run_ui
 
-        return run_ui(args.workdir, args.tools_env, args.results, REPO_ROOT / "results" / "tests" / "ui.json")
-    if args.command == "summary":
-        return summary(args.results)
+        return run_ui(args.workdir, args.tools_env, args.results, RESULTS / "ui.json")
     if args.command == "serve":
         return serve(args.workdir, args.tools_env)
     return run_tests(args.targets, args.workdir, args.tools_env, args.results)

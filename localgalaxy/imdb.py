@@ -24,8 +24,8 @@ from pathlib import Path
 
 from bioblend.galaxy import GalaxyInstance
 
+from localgalaxy.environments import REPO_ROOT
 from localgalaxy.server import RunningGalaxy, running_galaxy
-from localgalaxy.toolsenv import REPO_ROOT
 
 WORKFLOW = REPO_ROOT / "workflows" / "imdb-sentiment-lstm" / "imdb-sentiment-from-text.ga"
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data" / "imdb"

@@ -17,12 +17,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from localgalaxy.toolsenv import REPO_ROOT, ensure_tools_env, write_dependency_dir
+from localgalaxy.environments import REPO_ROOT, ensure_tools_env, write_dependency_dir
 
 ADMIN_EMAIL = "admin@localgalaxy.test"
 STARTUP_TIMEOUT_S = 300
@@ -38,18 +38,35 @@ class RunningGalaxy:
     admin_email: str = ADMIN_EMAIL
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-def _tool_conf(tools_dir: Path) -> str:
-    tool_files = "\n".join(
-        f'    <tool file="{path}"/>' for path in sorted(tools_dir.glob("*.xml")) if not path.name.endswith("macros.xml")
-    )
-    section = f'  <section id="keras3" name="Deep learning (Keras 3)">\n{tool_files}\n  </section>\n'
+SECTION_NAME = "Deep learning (Keras 3)"
+
+
+def tool_files(tools_dir: Path = REPO_ROOT / "tools") -> list[Path]:
+    """The tool XML files of a folder (the checkout's tools/ or a realized Tool Shed repository), macros left out."""
+    return [path for path in sorted(tools_dir.glob("*.xml")) if not path.name.endswith("macros.xml")]
+
+
+def _tool_conf(tools: list[Path]) -> str:
+    lines = "\n".join(f'    <tool file="{path}"/>' for path in tools)
+    section = f'  <section id="keras3" name="{SECTION_NAME}">\n{lines}\n  </section>\n' if tools else ""
     return f'<toolbox monitor="false">\n{section}</toolbox>\n'
+
+
+def local_job_config(job_workers: int) -> dict:
+    """Every job on the local runner; each may use every core (GALAXY_SLOTS), as jobs rarely overlap here."""
+    return {
+        "runners": {"local": {"load": "galaxy.jobs.runners.local:LocalJobRunner", "workers": job_workers}},
+        "execution": {
+            "default": "local",
+            "environments": {"local": {"runner": "local", "local_slots": os.cpu_count() or 1}},
+        },
+    }
 
 
 def _galaxy_config(workdir: Path, deps_dir: Path, api_key: str, job_workers: int) -> dict:
@@ -79,14 +96,7 @@ def _galaxy_config(workdir: Path, deps_dir: Path, api_key: str, job_workers: int
             "check_migrate_tools": False,
             "use_tasked_jobs": False,
             "cleanup_job": "onsuccess",
-            "job_config": {
-                "runners": {"local": {"load": "galaxy.jobs.runners.local:LocalJobRunner", "workers": job_workers}},
-                # Each job may use every core (GALAXY_SLOTS); jobs rarely overlap here.
-                "execution": {
-                    "default": "local",
-                    "environments": {"local": {"runner": "local", "local_slots": os.cpu_count() or 1}},
-                },
-            },
+            "job_config": local_job_config(job_workers),
         }
     }
 
@@ -106,20 +116,21 @@ CELERY_WORKER_ARGUMENTS = [
 ]
 
 
-def _start(command: list[str], log: Path, workdir: Path, environment: dict[str, str]) -> subprocess.Popen:
+def start_process(command: list[str], log: Path, workdir: Path, environment: dict[str, str]) -> subprocess.Popen:
     with open(log, "wb") as log_handle:
         return subprocess.Popen(
             command, stdout=log_handle, stderr=subprocess.STDOUT, cwd=workdir, env=environment, start_new_session=True
         )
 
 
-def _wait_for_api(url: str, processes: list[subprocess.Popen], log: Path) -> None:
+def wait_for_api(url: str, processes: list[subprocess.Popen], log: Path) -> None:
+    """Wait until ``url``/api/version answers; fail at once when one of ``processes`` exits meanwhile."""
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         for process in processes:
             if process.poll() is not None:
                 raise RuntimeError(
-                    f"a Galaxy process exited with code {process.returncode} while starting; see the logs "
+                    f"a server process exited with code {process.returncode} while starting; see the logs "
                     f"in {log.parent}"
                 )
         try:
@@ -129,10 +140,11 @@ def _wait_for_api(url: str, processes: list[subprocess.Popen], log: Path) -> Non
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(2)
-    raise RuntimeError(f"Galaxy did not answer within {STARTUP_TIMEOUT_S} s; see {log}")
+    raise RuntimeError(f"{url} did not answer within {STARTUP_TIMEOUT_S} s; see {log}")
 
 
-def _api(url: str, key: str, method: str, path: str, payload: dict | None = None) -> object:
+def api_call(url: str, key: str, method: str, path: str, payload: dict | None = None) -> object:
+    """One call of a Galaxy or Tool Shed API (``/api/<path>``) with an API key; the decoded JSON answer."""
     request = urllib.request.Request(
         f"{url}/api/{path}",
         data=None if payload is None else json.dumps(payload).encode(),
@@ -143,13 +155,13 @@ def _api(url: str, key: str, method: str, path: str, payload: dict | None = None
         return json.loads(response.read() or b"null")
 
 
-def _create_admin_user(url: str, bootstrap_key: str, password: str) -> str:
-    """Galaxy's bootstrap key is no user and cannot own histories: make the admin user; return its API key."""
-    user = _api(url, bootstrap_key, "POST", "users", {"email": ADMIN_EMAIL, "username": "admin", "password": password})
-    return str(_api(url, bootstrap_key, "POST", f"users/{user['id']}/api_key"))
+def create_user(url: str, bootstrap_key: str, email: str, username: str, password: str) -> str:
+    """A new user of a Galaxy or a Tool Shed, made with its bootstrap admin key; the user's API key."""
+    user = api_call(url, bootstrap_key, "POST", "users", {"email": email, "username": username, "password": password})
+    return str(api_call(url, bootstrap_key, "POST", f"users/{user['id']}/api_key"))
 
 
-def _stop(process: subprocess.Popen) -> None:
+def stop_process(process: subprocess.Popen) -> None:
     if process.poll() is not None:
         return
     os.killpg(process.pid, signal.SIGTERM)
@@ -161,17 +173,29 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def running_galaxy(workdir: Path, tools_env: Path, job_workers: int = 2) -> Iterator[RunningGalaxy]:
-    """Start Galaxy with the suite's tools in a fresh ``workdir``; stop it when the block ends."""
+def running_galaxy(
+    workdir: Path,
+    tools_env: Path,
+    tools: list[Path] | None = None,
+    configure: Callable[[Path], dict] | None = None,
+    job_workers: int = 2,
+) -> Iterator[RunningGalaxy]:
+    """Start Galaxy in a fresh ``workdir``; stop it when the block ends.
+
+    ``tools``: the tool files in its toolbox (default: the checkout's tools/). ``configure``: called with the new
+    workdir before Galaxy starts; writes what it needs there and returns settings that replace the defaults.
+    """
     python = ensure_tools_env(tools_env)
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     deps_dir = write_dependency_dir(workdir / "deps", python.parent.parent)
     api_key = secrets.token_hex(16)
-    (workdir / "tool_conf.xml").write_text(_tool_conf(REPO_ROOT / "tools"))
+    (workdir / "tool_conf.xml").write_text(_tool_conf(tool_files() if tools is None else tools))
+    settings = _galaxy_config(workdir, deps_dir, api_key, job_workers)
+    settings["galaxy"].update(configure(workdir) if configure else {})
     config = workdir / "galaxy.yml"
-    config.write_text(json.dumps(_galaxy_config(workdir, deps_dir, api_key, job_workers), indent=2))  # JSON is YAML
-    port = _free_port()
+    config.write_text(json.dumps(settings, indent=2))  # JSON is YAML
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = workdir / "galaxy.log"
     print(f"[localgalaxy] starting Galaxy at {url} (log: {log})", flush=True)
@@ -188,24 +212,27 @@ def running_galaxy(workdir: Path, tools_env: Path, job_workers: int = 2) -> Iter
     previous_sigterm = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         processes.append(
-            _start(
+            start_process(
                 [str(bin_dir / "galaxy-web"), "--config", str(config), "--bind", f"127.0.0.1:{port}"],
                 log,
                 workdir,
                 environment,
             )
         )
-        _wait_for_api(url, processes, log)
+        wait_for_api(url, processes, log)
         # The worker starts once the web process has created the database; tasks sent meanwhile wait in the queue.
         processes.append(
-            _start([str(bin_dir / "celery"), *CELERY_WORKER_ARGUMENTS], workdir / "celery.log", workdir, environment)
+            start_process(
+                [str(bin_dir / "celery"), *CELERY_WORKER_ARGUMENTS], workdir / "celery.log", workdir, environment
+            )
         )
         password = secrets.token_hex(12)
-        user_key = _create_admin_user(url, api_key, password)
+        # The bootstrap key is no user and cannot own histories: tests run as an admin user.
+        user_key = create_user(url, api_key, ADMIN_EMAIL, "admin", password)
         print(f"[localgalaxy] Galaxy is up after {time.monotonic() - started:.0f} s", flush=True)
         yield RunningGalaxy(url=url, api_key=user_key, admin_password=password, workdir=workdir, log=log)
     finally:
         for process in processes:
-            _stop(process)
+            stop_process(process)
         signal.signal(signal.SIGTERM, previous_sigterm)
         print("[localgalaxy] Galaxy stopped", flush=True)

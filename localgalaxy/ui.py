@@ -23,8 +23,8 @@ from galaxy.selenium.navigates_galaxy import galaxy_timeout_handler
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from localgalaxy.environments import REPO_ROOT
 from localgalaxy.server import RunningGalaxy, running_galaxy
-from localgalaxy.toolsenv import REPO_ROOT
 
 TOOL_IDS = (
     "keras3_model_config",
