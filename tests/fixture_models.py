@@ -39,6 +39,13 @@ EMBEDDING_ARCHITECTURE = sequential(
     layer("GlobalAveragePooling1D"),
     layer("Dense", units=1, activation="sigmoid"),
 )
+# The tutorial's model with padding masked (small, for unit tests): trained in padding-aware batches.
+MASKED_ARCHITECTURE = sequential(
+    "(500,)",
+    layer("Embedding", input_dim=10000, output_dim=8, mask_zero=True),
+    layer("LSTM", units=8),
+    layer("Dense", units=1, activation="sigmoid"),
+)
 BLOBS_CLASSIFIER_ARCHITECTURE = sequential(
     "(4,)", layer("Dense", units=16, activation="relu"), layer("Dense", units=3, activation="softmax")
 )
@@ -55,6 +62,7 @@ def builder_form(
     validation_split: float = 0.0,
     callbacks: tuple[dict, ...] = (),
     seed: int | None = 0,
+    batching: str = "grouped",
 ) -> dict:
     return {
         "learning_task": {"task": task, "loss": loss, "metrics": list(metrics)},
@@ -73,6 +81,7 @@ def builder_form(
             "batch_size": batch_size,
             "validation_split": validation_split,
             "shuffle": True,
+            "batching": batching,
         },
         "callbacks": [{"callback": callback} for callback in callbacks],
         "seed": seed,

@@ -20,6 +20,8 @@ from galaxy_keras.safety import check_model_config, model_from_config, parse_jso
 PLAN_FORMAT = "galaxy-keras3-training-plan"
 PLAN_VERSION = 1
 TASKS = ("classifier", "regressor")
+# "grouped": padding-aware batches for models that mask padding (see ``padding``); "random": Keras' own batches.
+BATCHING = ("grouped", "random")
 
 
 @dataclass
@@ -35,6 +37,7 @@ class TrainingPlan:
     shuffle: bool = True
     callbacks: list[dict] = field(default_factory=list)
     seed: int | None = None
+    batching: str = "grouped"
 
     def to_json(self) -> str:
         return json.dumps({"format": PLAN_FORMAT, "format_version": PLAN_VERSION, **asdict(self)}, indent=2)
@@ -96,6 +99,7 @@ def plan_from_form(form: Mapping[str, Any], architecture_path: str) -> TrainingP
             for entry in form.get("callbacks") or []
         ],
         seed=form.get("seed"),
+        batching=fit.get("batching") or "grouped",
     )
     check_plan(plan)
     return plan
@@ -127,6 +131,8 @@ def check_plan(plan: TrainingPlan) -> None:
         raise UserInputError(f"epochs is {plan.epochs}: train for at least 1 epoch.")
     if not isinstance(plan.batch_size, int) or plan.batch_size <= 0:
         raise UserInputError(f"batch size is {plan.batch_size}: use a batch size of at least 1, such as 32.")
+    if plan.batching not in BATCHING:
+        raise UserInputError(f"the training plan's batching is '{plan.batching}': it must be grouped or random.")
     if not 0 <= plan.validation_split < 1:
         raise UserInputError(f"validation split is {plan.validation_split}: use a fraction from 0 (none) to below 1.")
     _check_loss_fits_output(plan)

@@ -11,6 +11,7 @@ import csv
 import numpy as np
 
 from galaxy_keras.errors import UserInputError
+from galaxy_keras.padding import masks_padding, predict_trimmed
 from galaxy_keras.tables import ColumnSelection, iter_feature_chunks
 from galaxy_keras.trained_model import TrainedModel
 
@@ -61,9 +62,13 @@ def predict_table(
 def predict_rows(trained: TrainedModel, features: np.ndarray) -> np.ndarray:
     """The network's outputs for a block of rows, in full batches of PREDICT_BATCH_SIZE.
 
-    A short last batch is padded to full size: every call then has the same shape, so TensorFlow traces the model
-    once instead of once per batch size.
+    A model that masks padding gets batches of rows of similar length with the padding cut off (``padding``),
+    its outputs put back in the rows' order. Any other model gets the rows as they are, and a short last batch
+    is padded to full size: every call then has the same shape, so TensorFlow traces the model once instead of
+    once per batch size.
     """
+    if masks_padding(trained.model):
+        return predict_trimmed(trained.model, features, PREDICT_BATCH_SIZE)
     outputs = []
     for start in range(0, len(features), PREDICT_BATCH_SIZE):
         batch = features[start : start + PREDICT_BATCH_SIZE]

@@ -20,7 +20,9 @@ from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 
 from galaxy_keras import runtime
 from galaxy_keras.errors import UserInputError
+from galaxy_keras.padding import grouped_dataset, masks_padding
 from galaxy_keras.plan import TrainingPlan, load_plan
+from galaxy_keras.prediction import predict_rows
 from galaxy_keras.runtime import keras
 from galaxy_keras.tables import ColumnSelection, read_feature_matrix, read_target_column
 from galaxy_keras.trained_model import TargetEncoding, TrainedModel, shape_features, target_encoding
@@ -81,14 +83,13 @@ def split_rows(targets: np.ndarray, size: float, scheme: Scheme, part: str) -> t
 
 
 def evaluation_metrics(
-    trained: TrainedModel, features: np.ndarray, encoded: np.ndarray, targets: np.ndarray, batch_size: int
+    trained: TrainedModel, features: np.ndarray, encoded: np.ndarray, targets: np.ndarray
 ) -> dict[str, float]:
-    """The Keras loss and the scikit-learn scores of the held-out rows."""
+    """The Keras loss and the scikit-learn scores of the held-out rows, all from one prediction of them."""
     model, encoding = trained.model, trained.encoding
-    scores: dict[str, float] = {
-        "loss": float(model.evaluate(features, encoded, batch_size=batch_size, verbose=0, return_dict=True)["loss"])
-    }
-    outputs = model.predict(features, batch_size=batch_size, verbose=0)
+    outputs = predict_rows(trained, features)
+    # The compiled loss plus any regularization losses: what model.evaluate reports, without predicting twice.
+    scores: dict[str, float] = {"loss": float(model.compute_loss(y=encoded, y_pred=outputs, training=False))}
     if encoding.task == "regressor":
         predicted = outputs[:, 0]
         scores["mse"] = skmetrics.mean_squared_error(targets, predicted)
@@ -197,18 +198,45 @@ def fit(trained: TrainedModel, plan: TrainingPlan, x: np.ndarray, y: np.ndarray,
                 "raise it or use more rows."
             )
         validation = {"validation_split": plan.validation_split}
+    callbacks = [
+        *plan.build_callbacks(has_validation_data=parts.validation is not None or plan.validation_split > 0),
+        EpochTimer(),
+    ]
+    encoded = trained.encoding.encode(y[parts.fit], units)
+    if plan.batching == "grouped" and masks_padding(trained.model):
+        return _fit_grouped(trained.model, plan, x[parts.fit], encoded, validation, callbacks)
     return trained.model.fit(
         x[parts.fit],
-        trained.encoding.encode(y[parts.fit], units),
+        encoded,
         epochs=plan.epochs,
         batch_size=plan.batch_size,
         shuffle=plan.shuffle,
-        callbacks=[
-            *plan.build_callbacks(has_validation_data=parts.validation is not None or plan.validation_split > 0),
-            EpochTimer(),
-        ],
+        callbacks=callbacks,
         verbose=2,
         **validation,
+    )
+
+
+def _fit_grouped(model, plan: TrainingPlan, x: np.ndarray, y: np.ndarray, validation: dict, callbacks: list) -> Any:
+    """Fit in padding-aware batches (see ``padding``); per-epoch validation is batched the same way, in order."""
+    if "validation_split" in validation:
+        # As Keras splits arrays: the last fraction of the rows, before any shuffling.
+        split_at = int(len(x) * (1 - plan.validation_split)) if plan.validation_split else len(x)
+        x, y, validation_x, validation_y = x[:split_at], y[:split_at], x[split_at:], y[split_at:]
+    else:
+        validation_x, validation_y = validation["validation_data"]
+    validation_data = (
+        grouped_dataset(validation_x, validation_y, plan.batch_size, seed=None, shuffle=False)
+        if len(validation_x)
+        else None
+    )
+    return model.fit(
+        grouped_dataset(x, y, plan.batch_size, plan.seed, plan.shuffle),
+        shuffle=False,  # the dataset regroups the rows itself at every epoch
+        epochs=plan.epochs,
+        callbacks=callbacks,
+        verbose=2,
+        validation_data=validation_data,
     )
 
 
@@ -226,9 +254,7 @@ def train_and_evaluate(
     parts = split_parts(y, scheme)
     history = fit(trained, plan, x, y, parts)
     rows = parts.evaluated
-    scores = evaluation_metrics(
-        trained, x[rows], trained.encoding.encode(y[rows], _units(model)), y[rows], plan.batch_size
-    )
+    scores = evaluation_metrics(trained, x[rows], trained.encoding.encode(y[rows], _units(model)), y[rows])
     write_metrics(outputs.metrics, scores, parts.evaluated_on)
     write_history(outputs.history, history)
     trained.save(outputs.model)

@@ -1,0 +1,111 @@
+"""Padding-aware batches: exact for masked models, repeatable with a seed, and only for models that mask."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fixture_models as fm
+from galaxy_keras import padding, training
+from galaxy_keras.architecture import architecture_json
+from galaxy_keras.padding import masks_padding, predict_trimmed, trimmed_batch, used_steps
+from galaxy_keras.runtime import keras
+from galaxy_keras.safety import model_from_config
+from galaxy_keras.tables import ColumnSelection, read_feature_matrix
+from galaxy_keras.training import Scheme, TableInput
+from test_training import weights
+
+
+def model_of(form: dict):
+    return model_from_config(json.loads(architecture_json(form)), "architecture")
+
+
+def test_used_steps_and_trimming_of_pre_and_post_padded_rows() -> None:
+    rows = np.array([[0, 0, 0, 4, 5], [6, 7, 0, 0, 0], [0, 0, 0, 0, 0], [0, 8, 0, 9, 0]], dtype=np.int32)
+    first, stop = used_steps(rows)
+    assert first.tolist() == [3, 0, 0, 1] and stop.tolist() == [5, 2, 0, 4]
+    trimmed = trimmed_batch(rows, first, stop)
+    # Each row starts at its first id (inner padding kept); the width is the longest row, rounded up and capped.
+    assert trimmed.shape == (4, 5)
+    assert trimmed.tolist() == [[4, 5, 0, 0, 0], [6, 7, 0, 0, 0], [0, 0, 0, 0, 0], [8, 0, 9, 0, 0]]
+
+
+def test_a_batch_is_cut_to_its_longest_row_rounded_to_the_length_step() -> None:
+    rows = np.zeros((2, 500), np.int32)
+    rows[0, -40:] = 3
+    rows[1, -7:] = 2
+    trimmed = trimmed_batch(rows, *used_steps(rows))
+    assert trimmed.shape == (2, 2 * padding.LENGTH_STEP)
+    assert (trimmed[0, :40] == 3).all() and not trimmed[0, 40:].any() and (trimmed[1, :7] == 2).all()
+
+
+def test_only_models_that_mask_padding_get_trimmed_batches() -> None:
+    assert masks_padding(model_of(fm.MASKED_ARCHITECTURE))
+    assert not masks_padding(model_of(fm.TUTORIAL_ARCHITECTURE))  # the tutorial's own model: no mask
+    flattened = fm.sequential(
+        "(500,)",
+        fm.layer("Embedding", input_dim=100, output_dim=4, mask_zero=True),
+        fm.layer("Flatten"),
+        fm.layer("Dense", units=1),
+    )
+    assert not masks_padding(model_of(flattened))  # Flatten needs all 500 steps
+
+
+def test_the_forms_mask_field_reaches_the_model() -> None:
+    config = json.loads(architecture_json(fm.MASKED_ARCHITECTURE))
+    embedding = next(layer for layer in config["config"]["layers"] if layer["class_name"] == "Embedding")
+    assert embedding["config"]["mask_zero"] is True
+
+
+def test_trimmed_prediction_equals_untrimmed_prediction(test_data: Path) -> None:
+    keras.utils.set_random_seed(1)
+    model = model_of(fm.MASKED_ARCHITECTURE)
+    rows = read_feature_matrix(str(test_data / "imdb_X_test.tsv"), False, ColumnSelection(), "table")
+    rows = np.concatenate([rows, np.zeros((1, 500), rows.dtype)])  # and an empty review
+    untrimmed = np.asarray(model.predict_on_batch(rows))
+    trimmed = predict_trimmed(model, rows, batch_size=64)
+    np.testing.assert_allclose(trimmed, untrimmed, atol=1e-5, rtol=0)
+    assert ((trimmed >= 0.5) == (untrimmed >= 0.5)).all()
+    post_padded = trimmed_batch(rows, *used_steps(rows))  # the same reviews padded on the right instead
+    np.testing.assert_allclose(predict_trimmed(model, post_padded, batch_size=64), untrimmed, atol=1e-5, rtol=0)
+
+
+def imdb_tables(test_data: Path) -> tuple[TableInput, TableInput]:
+    return (
+        TableInput(str(test_data / "imdb_X_train.tsv"), False, ColumnSelection()),
+        TableInput(str(test_data / "imdb_y_train.tsv"), False, ColumnSelection()),
+    )
+
+
+def test_grouped_batches_with_a_seed_give_identical_weights(test_data: Path, tmp_path: Path) -> None:
+    form = fm.builder_form(epochs=2, batch_size=32, seed=7, validation_split=0.1)
+    plan = fm.write_plan(fm.MASKED_ARCHITECTURE, form, tmp_path / "plan.json")
+    runs = []
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        runs.append(fm.train(plan, *imdb_tables(test_data), Scheme("train_val", 0.2), tmp_path / name, name))
+    for first, second in zip(weights(runs[0].model), weights(runs[1].model), strict=True):
+        np.testing.assert_array_equal(first, second)
+    assert "val_loss" in Path(runs[0].history).read_text().splitlines()[0].split("\t")  # the plan's validation split
+
+
+@pytest.mark.parametrize(
+    ("architecture", "batching", "grouped"),
+    [
+        (fm.MASKED_ARCHITECTURE, "grouped", True),
+        (fm.MASKED_ARCHITECTURE, "random", False),
+        (fm.EMBEDDING_ARCHITECTURE, "grouped", False),  # no mask: trained as Keras does, whatever the plan says
+    ],
+)
+def test_grouped_batches_only_for_masked_models_and_when_the_plan_says(
+    architecture: dict, batching: str, grouped: bool, test_data: Path, tmp_path: Path, monkeypatch
+) -> None:
+    calls = []
+    original = training._fit_grouped
+    monkeypatch.setattr(training, "_fit_grouped", lambda *args: calls.append(1) or original(*args))
+    plan = fm.write_plan(architecture, fm.builder_form(epochs=1, batch_size=64, batching=batching), tmp_path / "p.json")
+    fm.train(plan, *imdb_tables(test_data), Scheme("train_val", 0.2), tmp_path, "run")
+    assert bool(calls) == grouped
