@@ -56,10 +56,16 @@ def _use_galaxy_slots() -> None:
 
 
 def seed_everything(seed: int | None) -> None:
-    """With a seed, make training repeatable: same split, same initial weights, same weights after training."""
+    """With a seed, make training repeatable: same split, same initial weights, same weights after training.
+
+    On a CPU the seed alone gives bit-identical weights (measured with 1, 2 and 4 threads, masked and unmasked
+    LSTM models), and TensorFlow's deterministic operations only slow training down; on a GPU, where several
+    kernels differ from run to run, they are turned on.
+    """
     if seed is not None:
         keras.utils.set_random_seed(seed)
-        tf.config.experimental.enable_op_determinism()
+        if tf.config.list_physical_devices("GPU"):
+            tf.config.experimental.enable_op_determinism()
 
 
 _use_galaxy_slots()
