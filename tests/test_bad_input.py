@@ -243,6 +243,17 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
         "layer 1 (Dense) has no argument 'unitz'",
     ),
     (
+        "Keras 2's input_length on the Embedding",
+        lambda t: architecture_json(
+            fm.sequential(
+                "(500,)",
+                fm.layer("Embedding", input_dim=100, output_dim=4, advanced_arguments='{"input_length": 500}'),
+                fm.layer("GlobalAveragePooling1D"),
+            )
+        ),
+        "layer 1 (Embedding) has no argument 'input_length': Keras 3 dropped it. The model's input shape",
+    ),
+    (
         "advanced arguments not JSON",
         lambda t: architecture_json(
             fm.sequential("(4,)", fm.layer("Dense", units=2, advanced_arguments="use_bias=False"))

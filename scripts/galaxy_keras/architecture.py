@@ -88,6 +88,12 @@ def layer_arguments_accepted(class_name: str) -> frozenset[str]:
 def _check_argument_names(layer_type: str, arguments: Mapping[str, Any], position: int) -> None:
     accepted = layer_arguments_accepted(layer_type)
     unknown = sorted(set(arguments) - accepted)
+    if "input_length" in unknown:
+        raise UserInputError(
+            f"layer {position} ({layer_type}) has no argument 'input_length': Keras 3 dropped it. The model's "
+            "input shape says how many ids a sample has: set input_shape to (500,) for rows of 500 ids, and remove "
+            "input_length from the additional arguments."
+        )
     if unknown:
         raise UserInputError(
             f"layer {position} ({layer_type}) has no argument '{unknown[0]}'; its own arguments are: "
