@@ -134,7 +134,8 @@ def wait_for_invocation(gi: GalaxyInstance, invocation_id: str, started: float) 
                 print(f"[imdb] {time.monotonic() - started:7.0f} s  {label:<30} {state}", flush=True)
         if invocation["state"] in ("failed", "cancelled"):
             raise RuntimeError(f"the workflow invocation {invocation['state']}: see {invocation_id} in Galaxy")
-        if invocation["state"] == "scheduled" and all(state in TERMINAL for state in states.values()):
+        # Galaxy 26.1 turns a scheduled invocation into "completed" once its jobs have finished.
+        if invocation["state"] in ("scheduled", "completed") and all(state in TERMINAL for state in states.values()):
             failed = [label for label, state in states.items() if state != "ok"]
             if failed:
                 raise RuntimeError(f"workflow steps failed: {', '.join(failed)}; see the job stderr in Galaxy")
