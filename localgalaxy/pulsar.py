@@ -76,7 +76,7 @@ def running_pulsar(workdir: Path) -> Iterator[RunningPulsar]:
     log = workdir / "pulsar.log"
     print(f"[localgalaxy] starting Pulsar at {url} (log: {log})", flush=True)
     environment = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
-    # gunicorn: the launcher would otherwise pick circus, which Galaxy's environment has, without its chaussette
+    # gunicorn, explicitly: the launcher prefers circus wherever it finds it, and fails without its chaussette
     process = start_process([str(bin_dir / "pulsar"), "--mode", "gunicorn"], log, workdir, environment)
     try:
         _wait_for_pulsar(url, process, log)
