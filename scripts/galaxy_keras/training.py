@@ -225,18 +225,19 @@ def _fit_grouped(model, plan: TrainingPlan, x: np.ndarray, y: np.ndarray, valida
         x, y, validation_x, validation_y = x[:split_at], y[:split_at], x[split_at:], y[split_at:]
     else:
         validation_x, validation_y = validation["validation_data"]
-    validation_data = (
-        grouped_dataset(validation_x, validation_y, plan.batch_size, seed=None, shuffle=False)
-        if len(validation_x)
-        else None
-    )
+    per_epoch_validation: dict[str, Any] = {}
+    if len(validation_x):
+        dataset, steps = grouped_dataset(validation_x, validation_y, plan.batch_size, seed=None, shuffle=False)
+        per_epoch_validation = {"validation_data": dataset, "validation_steps": steps}
+    dataset, steps = grouped_dataset(x, y, plan.batch_size, plan.seed, plan.shuffle)
     return model.fit(
-        grouped_dataset(x, y, plan.batch_size, plan.seed, plan.shuffle),
+        dataset,
+        steps_per_epoch=steps,
         shuffle=False,  # the dataset regroups the rows itself at every epoch
         epochs=plan.epochs,
         callbacks=callbacks,
         verbose=2,
-        validation_data=validation_data,
+        **per_epoch_validation,
     )
 
 
