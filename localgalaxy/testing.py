@@ -11,8 +11,6 @@ from pathlib import Path
 from localgalaxy.environments import REPO_ROOT
 from localgalaxy.server import RunningGalaxy
 
-RESULTS = REPO_ROOT / "results" / "tests"
-
 
 def planemo(*arguments: str) -> int:
     """Run the Galaxy environment's planemo from the repository root; its exit code."""
