@@ -23,21 +23,33 @@ def model_of(form: dict):
     return model_from_config(json.loads(architecture_json(form)), "architecture")
 
 
-def test_used_steps_and_trimming_of_pre_and_post_padded_rows() -> None:
+def test_trimming_moves_the_ids_of_pre_post_and_inner_padded_rows_to_the_start() -> None:
     rows = np.array([[0, 0, 0, 4, 5], [6, 7, 0, 0, 0], [0, 0, 0, 0, 0], [0, 8, 0, 9, 0]], dtype=np.int32)
-    first, stop = used_steps(rows)
-    assert first.tolist() == [3, 0, 0, 1] and stop.tolist() == [5, 2, 0, 4]
-    trimmed = trimmed_batch(rows, first, stop)
-    # Each row starts at its first id (inner padding kept); the width is the longest row, rounded up and capped.
+    assert used_steps(rows).sum(axis=1).tolist() == [2, 2, 0, 2]
+    trimmed = trimmed_batch(rows)
+    # Padding only on the right, as cuDNN requires; the width is the longest row, rounded up and capped.
     assert trimmed.shape == (4, 5)
-    assert trimmed.tolist() == [[4, 5, 0, 0, 0], [6, 7, 0, 0, 0], [0, 0, 0, 0, 0], [8, 0, 9, 0, 0]]
+    assert trimmed.tolist() == [[4, 5, 0, 0, 0], [6, 7, 0, 0, 0], [0, 0, 0, 0, 0], [8, 9, 0, 0, 0]]
+    # Where cuDNN may run (a GPU), a row with no ids gets one step, so that no row is masked entirely.
+    assert trimmed_batch(rows, unmask_empty=True)[2].tolist() == [1, 0, 0, 0, 0]
+
+
+def test_trimming_rows_of_feature_vectors_keeps_the_vectors() -> None:
+    rows = np.zeros((2, 4, 3), np.float32)
+    rows[0, 2:] = [[1, 0, 0], [0, 0, 2]]
+    rows[1, 1] = [0, 3, 0]
+    trimmed = trimmed_batch(rows)
+    assert trimmed.shape == (2, 4, 3)
+    np.testing.assert_array_equal(trimmed[0, :2], rows[0, 2:])
+    np.testing.assert_array_equal(trimmed[1, 0], rows[1, 1])
+    assert not trimmed[0, 2:].any() and not trimmed[1, 1:].any()
 
 
 def test_a_batch_is_cut_to_its_longest_row_rounded_to_the_length_step() -> None:
     rows = np.zeros((2, 500), np.int32)
     rows[0, -40:] = 3
     rows[1, -7:] = 2
-    trimmed = trimmed_batch(rows, *used_steps(rows))
+    trimmed = trimmed_batch(rows)
     assert trimmed.shape == (2, 2 * padding.LENGTH_STEP)
     assert (trimmed[0, :40] == 3).all() and not trimmed[0, 40:].any() and (trimmed[1, :7] == 2).all()
 
@@ -69,8 +81,15 @@ def test_trimmed_prediction_equals_untrimmed_prediction(test_data: Path) -> None
     trimmed = predict_trimmed(model, rows, batch_size=64)
     np.testing.assert_allclose(trimmed, untrimmed, atol=1e-5, rtol=0)
     assert ((trimmed >= 0.5) == (untrimmed >= 0.5)).all()
-    post_padded = trimmed_batch(rows, *used_steps(rows))  # the same reviews padded on the right instead
+    post_padded = trimmed_batch(rows)  # the same reviews padded on the right instead
     np.testing.assert_allclose(predict_trimmed(model, post_padded, batch_size=64), untrimmed, atol=1e-5, rtol=0)
+    inner_padded = rows.copy()  # and with padding between the ids, which a masked model skips
+    inner_padded[:, ::3] = 0
+    np.testing.assert_allclose(
+        predict_trimmed(model, inner_padded, batch_size=64), np.asarray(model.predict_on_batch(inner_padded)), atol=1e-5
+    )
+    as_on_a_gpu = predict_trimmed(model, rows, batch_size=64, unmask_empty=True)
+    np.testing.assert_allclose(as_on_a_gpu[:-1], untrimmed[:-1], atol=1e-5, rtol=0)  # only the empty review differs
 
 
 def imdb_tables(test_data: Path) -> tuple[TableInput, TableInput]:

@@ -3,10 +3,10 @@
 Tokenized texts are padded with id 0 to one length (500 in the tutorial), but most reviews are much shorter. A
 model whose Embedding has ``mask_zero`` (or that starts with a Masking layer) skips the padding anyway, so a
 batch can drop the time steps that are padding in every one of its rows without changing the result. Here each
-batch gets rows of similar length, each row is moved to the start of the batch (its leading padding removed:
-masked recurrent layers give the same result, and cuDNN on a GPU accepts only padding on the right), and the
-batch is cut after its longest row, rounded up to a multiple of ``LENGTH_STEP`` so that TensorFlow traces few
-shapes.
+batch gets rows of similar length, each row's ids are moved to the start of the batch (all its padding on the
+right: masked recurrent layers skip masked steps, so the result is the same, and cuDNN on a GPU accepts only
+padding on the right), and the batch is cut after its longest row, rounded up to a multiple of ``LENGTH_STEP``
+so that TensorFlow traces few shapes.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from galaxy_keras.runtime import keras, tf
+from galaxy_keras.runtime import gpu_visible, keras, tf
 
 LENGTH_STEP = 32
 # Layers that take a mask and end the time axis (their output has no time steps left to pad).
@@ -49,27 +49,30 @@ def masks_padding(model) -> bool:
     return False
 
 
-def used_steps(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(first, stop) per row: its time steps that are not padding lie in ``first:stop`` (0:0 for an empty row)."""
-    used = rows != 0 if rows.ndim == 2 else np.any(rows != 0, axis=tuple(range(2, rows.ndim)))
-    steps = used.shape[1]
-    any_used = used.any(axis=1)
-    first = np.where(any_used, used.argmax(axis=1), 0)
-    stop = np.where(any_used, steps - used[:, ::-1].argmax(axis=1), 0)
-    return first, stop
+def used_steps(rows: np.ndarray) -> np.ndarray:
+    """Which time steps of each row are not padding (a step of a feature row is padding when all its values are 0)."""
+    return rows != 0 if rows.ndim == 2 else np.any(rows != 0, axis=tuple(range(2, rows.ndim)))
 
 
-def trimmed_batch(rows: np.ndarray, first: np.ndarray, stop: np.ndarray) -> np.ndarray:
-    """The rows moved to the start, cut after the longest (rounded up to a multiple of LENGTH_STEP)."""
+def trimmed_batch(rows: np.ndarray, unmask_empty: bool = False) -> np.ndarray:
+    """Each row's steps that are not padding, in their order, moved to the start (padding on the right); the
+    batch cut after its longest row, rounded up to a multiple of LENGTH_STEP.
+
+    With ``unmask_empty``, a row with no steps at all gets one step of ones (id 1), because cuDNN refuses a row
+    that is masked entirely; its prediction is then that of a one-word text.
+    """
+    used = used_steps(rows)
+    lengths = used.sum(axis=1)
     steps = rows.shape[1]
-    longest = int((stop - first).max(initial=0))
-    width = min(steps, max(LENGTH_STEP, -(-longest // LENGTH_STEP) * LENGTH_STEP))
-    positions = first[:, None] + np.arange(width)[None, :]
-    inside = positions < stop[:, None]
-    gathered = np.take_along_axis(
-        rows, np.minimum(positions, steps - 1).reshape(*positions.shape, *([1] * (rows.ndim - 2))), axis=1
-    )
-    return np.where(inside.reshape(*inside.shape, *([1] * (rows.ndim - 2))), gathered, 0).astype(rows.dtype)
+    width = min(steps, max(LENGTH_STEP, -(-int(lengths.max(initial=0)) // LENGTH_STEP) * LENGTH_STEP))
+    feature_axes = (1,) * (rows.ndim - 2)
+    used_first = np.argsort(~used, axis=1, kind="stable")[:, :width]
+    moved = np.take_along_axis(rows, used_first.reshape(*used_first.shape, *feature_axes), axis=1)
+    inside = (np.arange(width)[None, :] < lengths[:, None]).reshape(len(rows), width, *feature_axes)
+    trimmed = np.where(inside, moved, 0).astype(rows.dtype)
+    if unmask_empty:
+        trimmed[lengths == 0, 0] = 1
+    return trimmed
 
 
 def length_groups(lengths: np.ndarray, batch_size: int, rng: np.random.Generator | None) -> list[np.ndarray]:
@@ -90,13 +93,14 @@ def grouped_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int | N
     epoch sometimes sat idle for about 2 s before its first batch (measured on 3,000 rows, 2 cores, in 2 of 3 runs;
     never with one iterator).
     """
-    first, stop = used_steps(x)
+    lengths = used_steps(x).sum(axis=1)
     rng = np.random.default_rng(seed) if shuffle else None
     n_batches = -(-len(x) // batch_size)
+    unmask_empty = gpu_visible()  # a recurrent layer may then take cuDNN's path
 
     def batches() -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        for rows in length_groups(stop - first, batch_size, rng):
-            yield trimmed_batch(x[rows], first[rows], stop[rows]), y[rows]
+        for rows in length_groups(lengths, batch_size, rng):
+            yield trimmed_batch(x[rows], unmask_empty), y[rows]
 
     signature = (
         tf.TensorSpec((None, None, *x.shape[2:]), tf.as_dtype(x.dtype)),
@@ -105,12 +109,15 @@ def grouped_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int | N
     return tf.data.Dataset.from_generator(batches, output_signature=signature).repeat(), n_batches
 
 
-def predict_trimmed(model, rows: np.ndarray, batch_size: int) -> np.ndarray:
-    """The model's outputs for ``rows`` in their order, predicted in trimmed batches sorted by length."""
-    first, stop = used_steps(rows)
+def predict_trimmed(model, rows: np.ndarray, batch_size: int, unmask_empty: bool | None = None) -> np.ndarray:
+    """The model's outputs for ``rows`` in their order, predicted in trimmed batches sorted by length.
+
+    ``unmask_empty`` (see trimmed_batch) is on where a GPU is visible, unless given.
+    """
+    unmask_empty = gpu_visible() if unmask_empty is None else unmask_empty
     outputs: np.ndarray | None = None
-    for batch in length_groups(stop - first, batch_size, rng=None):
-        predicted = np.asarray(model.predict_on_batch(trimmed_batch(rows[batch], first[batch], stop[batch])))
+    for batch in length_groups(used_steps(rows).sum(axis=1), batch_size, rng=None):
+        predicted = np.asarray(model.predict_on_batch(trimmed_batch(rows[batch], unmask_empty)))
         if outputs is None:
             outputs = np.empty((len(rows), *predicted.shape[1:]), predicted.dtype)
         outputs[batch] = predicted

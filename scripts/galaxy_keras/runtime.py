@@ -55,6 +55,10 @@ def _use_galaxy_slots() -> None:
     tf.config.threading.set_inter_op_parallelism_threads(threads)
 
 
+def gpu_visible() -> bool:
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
 def seed_everything(seed: int | None) -> None:
     """With a seed, make training repeatable: same split, same initial weights, same weights after training.
 
@@ -64,7 +68,7 @@ def seed_everything(seed: int | None) -> None:
     """
     if seed is not None:
         keras.utils.set_random_seed(seed)
-        if tf.config.list_physical_devices("GPU"):
+        if gpu_visible():
             tf.config.experimental.enable_op_determinism()
 
 
