@@ -96,9 +96,11 @@ def tokenize_countvectorizer(reviews: str) -> dict:
 
 def predict_suite(model_path: str, table: str) -> dict:
     from galaxy_keras.prediction import predict_rows
+    from galaxy_keras.runtime import use_galaxy_slots
     from galaxy_keras.tables import ColumnSelection, read_feature_matrix
     from galaxy_keras.trained_model import TrainedModel
 
+    use_galaxy_slots()  # as the prediction tool does when it starts
     trained = TrainedModel.load(model_path)
     features = read_feature_matrix(table, False, ColumnSelection(), "table")
     started = time.perf_counter()

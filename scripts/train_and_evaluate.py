@@ -4,14 +4,14 @@ from argparse import Namespace
 
 from galaxy_keras.cli import Output, run_form_tool
 from galaxy_keras.tables import ColumnSelection
-from galaxy_keras.training import Scheme, TableInput, TrainingOutputs, train_and_evaluate
-
-
-def table(form: dict, name: str) -> TableInput:
-    return TableInput(form[name], form[f"{name}_has_header"], ColumnSelection.from_form(form[f"{name}_columns"]))
 
 
 def train(form: dict, args: Namespace) -> None:
+    from galaxy_keras.training import Scheme, TableInput, TrainingOutputs, train_and_evaluate  # uses Keras (see cli)
+
+    def table(name: str) -> TableInput:
+        return TableInput(form[name], form[f"{name}_has_header"], ColumnSelection.from_form(form[f"{name}_columns"]))
+
     split = form["scheme"]["split"]
     scheme = Scheme(
         name=form["scheme"]["scheme_type"],
@@ -21,7 +21,7 @@ def train(form: dict, args: Namespace) -> None:
         random_state=split.get("random_state"),
     )
     outputs = TrainingOutputs(metrics=args.metrics, model=args.model, history=args.history)
-    train_and_evaluate(form["plan"], table(form, "features"), table(form, "targets"), scheme, outputs)
+    train_and_evaluate(form["plan"], table("features"), table("targets"), scheme, outputs)
 
 
 if __name__ == "__main__":
@@ -33,4 +33,5 @@ if __name__ == "__main__":
             Output("history", "where to write the per-epoch history table"),
         ],
         train,
+        runs_keras=True,
     )

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+import warnings
 from pathlib import Path
+
+import pytest
 
 import fixture_models as fm
 from conftest import run_script
+from galaxy_keras.errors import UserInputError, run_tool
 
 
 def run_training(form: Path, outputs: list[Path], **options) -> subprocess.CompletedProcess:
@@ -95,3 +99,64 @@ def test_training_writes_only_its_outputs_and_cleans_its_temporary_files(tmp_pat
     assert sorted(out.iterdir()) == sorted(outputs)
     assert list(work.iterdir()) == [], "nothing is left in the working directory"
     assert list(temporary.iterdir()) == [], "temporary files are removed"
+
+
+def architecture_run(tmp_path: Path, environment: dict[str, str]) -> subprocess.CompletedProcess:
+    form = tmp_path / "form.json"
+    form.write_text(json.dumps(fm.TUTORIAL_ARCHITECTURE))
+    output = tmp_path / "model.json"
+    output.write_text("stale")
+    result = run_script(
+        "create_architecture.py", "--inputs", str(form), "--output", str(output), environment=environment
+    )
+    assert result.returncode == 1
+    assert not output.exists()
+    return result
+
+
+def test_a_bad_galaxy_slots_is_one_line_too(tmp_path: Path) -> None:
+    result = architecture_run(tmp_path, {"GALAXY_SLOTS": "four"})
+    assert result.stderr.splitlines() == [
+        "Error: GALAXY_SLOTS is 'four', not a number: ask the Galaxy administrator to fix the job setup."
+    ]
+
+
+def test_when_tensorflow_cannot_start_its_own_output_is_shown_then_one_line(tmp_path: Path) -> None:
+    """A broken environment (here: a tensorflow that fails to load its CUDA library) is explained, not silent."""
+    broken = tmp_path / "broken" / "tensorflow"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text(
+        "import sys\n"
+        "print('W tensorflow/core: could not load dynamic library libcudart.so.12', file=sys.stderr)\n"
+        "raise ImportError('libcudart.so.12: cannot open shared object file')\n"
+    )
+    scripts = fm.TEST_DATA.parent / "scripts"
+    result = architecture_run(tmp_path, {"PYTHONPATH": f"{broken.parent}:{scripts}"})
+    assert result.stderr.splitlines() == [
+        "W tensorflow/core: could not load dynamic library libcudart.so.12",
+        "Error: TensorFlow did not start (ImportError: libcudart.so.12: cannot open shared object file): the lines "
+        "above are what it printed; the tools need the environment that tools/macros.xml lists (ask the Galaxy "
+        "administrator).",
+    ]
+
+
+def warn_then(failure: Exception | None) -> None:
+    warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=1)
+    if failure:
+        raise failure
+
+
+@pytest.mark.parametrize(
+    ("failure", "expected_stderr", "status"),
+    [
+        (None, ["Warning: RuntimeWarning: Mean of empty slice"], 0),
+        (UserInputError("the table is empty: give rows."), ["Error: the table is empty: give rows."], 1),
+    ],
+)
+def test_a_library_warning_never_adds_lines_to_an_error(
+    failure: Exception | None, expected_stderr: list[str], status: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        run_tool(lambda: warn_then(failure), outputs=[])
+    assert exit_.value.code == status
+    assert capsys.readouterr().err.splitlines() == expected_stderr
