@@ -101,17 +101,8 @@ def alternate(first: Callable[[], float], second: Callable[[], float], repeats: 
 
 # ---- data and the suite's tool forms ----------------------------------------------------------------------------
 
-TUTORIAL_ARCHITECTURE = {
-    "model": {
-        "model_type": "sequential",
-        "input_shape": "(500,)",
-        "layers": [
-            {"layer_selection": {"layer_type": "Embedding", "input_dim": 10000, "output_dim": 32}},
-            {"layer_selection": {"layer_type": "LSTM", "units": 100}},
-            {"layer_selection": {"layer_type": "Dense", "units": 1, "activation": "sigmoid"}},
-        ],
-    }
-}
+# The tutorial's architecture as the form fills it (the tests use the same file).
+TUTORIAL_ARCHITECTURE = json.loads((REPO_ROOT / "test-data" / "imdb_lstm_architecture_form.json").read_text())
 ALL_COLUMNS = {"selection_mode": "all_columns"}
 
 
