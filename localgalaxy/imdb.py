@@ -110,21 +110,42 @@ def upload(gi: GalaxyInstance, history_id: str, path: Path) -> str:
 TERMINAL = ("ok", "error", "failed", "deleted", "skipped")
 
 
+def step_label(step: dict) -> str:
+    return step.get("workflow_step_label") or f"step {step['order_index']}"
+
+
 def job_states(gi: GalaxyInstance, invocation: dict) -> dict[str, str]:
     """State of each tool step's job, by step label; steps without a job yet are 'waiting'."""
     states = {}
     for step in invocation["steps"]:
-        label = step.get("workflow_step_label") or f"step {step['order_index']}"
         if step.get("job_id"):
-            states[label] = gi.jobs.show_job(step["job_id"])["state"]
+            states[step_label(step)] = gi.jobs.show_job(step["job_id"])["state"]
         elif step.get("state") != "scheduled":
-            states[label] = "waiting"
+            states[step_label(step)] = "waiting"
     return states
 
 
+def new_console_lines(gi: GalaxyInstance, job_id: str, shown: int) -> tuple[list[str], int]:
+    """The complete lines a job has written to stdout since character ``shown``, and the new count.
+
+    While the job runs, Galaxy reads them from the job's folder (the destination's ``live_tool_output_reporting``);
+    once it has ended, it returns the whole stdout.
+    """
+    console = gi.make_get_request(
+        f"{gi.url}/jobs/{job_id}/console_output",
+        params={"stdout_position": shown, "stdout_length": 1_000_000, "stderr_position": 0, "stderr_length": 0},
+    ).json()
+    text = console.get("stdout") or ""
+    if console["state"] != "running":
+        text = text[shown:]
+    complete = text[: text.rfind("\n") + 1]
+    return complete.splitlines(), shown + len(complete)
+
+
 def wait_for_invocation(gi: GalaxyInstance, invocation_id: str, started: float) -> dict:
-    """Poll until every step's job is done; print each step's state when it changes."""
+    """Poll until every step's job is done; print each step's state when it changes, and its output as it comes."""
     shown: dict[str, str] = {}
+    console_shown: dict[str, int] = {}
     while True:
         invocation = gi.invocations.show_invocation(invocation_id)
         states = job_states(gi, invocation)
@@ -132,6 +153,13 @@ def wait_for_invocation(gi: GalaxyInstance, invocation_id: str, started: float) 
             if shown.get(label) != state:
                 shown[label] = state
                 print(f"[imdb] {time.monotonic() - started:7.0f} s  {label:<30} {state}", flush=True)
+        for step in invocation["steps"]:
+            if step.get("job_id") and states.get(step_label(step)) in ("running", *TERMINAL):
+                lines, console_shown[step["job_id"]] = new_console_lines(
+                    gi, step["job_id"], console_shown.get(step["job_id"], 0)
+                )
+                for line in lines:
+                    print(f"[imdb] {time.monotonic() - started:7.0f} s  {step_label(step)}: {line}", flush=True)
         if invocation["state"] in ("failed", "cancelled"):
             raise RuntimeError(f"the workflow invocation {invocation['state']}: see {invocation_id} in Galaxy")
         # Galaxy 26.1 turns a scheduled invocation into "completed" once its jobs have finished.

@@ -59,13 +59,14 @@ def _tool_conf(tools: list[Path]) -> str:
 
 
 def local_job_config(job_workers: int) -> dict:
-    """Every job on the local runner; each may use every core (GALAXY_SLOTS), as jobs rarely overlap here."""
+    """Every job on the local runner; each may use every core (GALAXY_SLOTS), as jobs rarely overlap here.
+
+    ``live_tool_output_reporting`` lets the API show a running job's output (the main job prints training's epochs).
+    """
+    local = {"runner": "local", "local_slots": os.cpu_count() or 1, "live_tool_output_reporting": True}
     return {
         "runners": {"local": {"load": "galaxy.jobs.runners.local:LocalJobRunner", "workers": job_workers}},
-        "execution": {
-            "default": "local",
-            "environments": {"local": {"runner": "local", "local_slots": os.cpu_count() or 1}},
-        },
+        "execution": {"default": "local", "environments": {"local": local}},
     }
 
 
