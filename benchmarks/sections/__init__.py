@@ -1,0 +1,1 @@
+"""One module per section of BENCHMARKS.md; benchmarks.run lists them in report order."""
