@@ -9,9 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from galaxy_keras import tables
+from galaxy_keras import files, tables
 from galaxy_keras.errors import UserInputError
-from galaxy_keras.tables import ColumnSelection, iter_feature_chunks, read_feature_matrix, read_target_column
+from galaxy_keras.tables import (
+    ColumnSelection,
+    iter_feature_chunks,
+    iter_table_chunks,
+    read_feature_matrix,
+    read_target_column,
+)
 
 ROWS = "".join(f"{i}\t{i * 2}\t{i % 7}\n" for i in range(10_000))
 
@@ -89,11 +95,84 @@ def test_the_fast_integer_reader_and_the_careful_reader_agree(write_table) -> No
 )
 def test_a_bad_row_at_the_start_of_a_chunk_is_named(write_table, bad_row: str, expected: str) -> None:
     rows = ROWS.splitlines(keepends=True)
-    path = write_table("".join(rows[: tables.CHUNK_ROWS]) + bad_row + "".join(rows[tables.CHUNK_ROWS :]))
-    with pytest.raises(UserInputError, match=re.escape(expected.format(line=tables.CHUNK_ROWS + 1))):
+    path = write_table("".join(rows[: tables.PARSE_CHUNK_ROWS]) + bad_row + "".join(rows[tables.PARSE_CHUNK_ROWS :]))
+    with pytest.raises(UserInputError, match=re.escape(expected.format(line=tables.PARSE_CHUNK_ROWS + 1))):
         read_feature_matrix(path, False, ColumnSelection(), "table")
 
 
 def test_a_number_beyond_int32_makes_the_table_float32(write_table) -> None:
     matrix = read_feature_matrix(write_table("1\t2\n3000000000\t4\n"), False, ColumnSelection(), "table")
     assert matrix.dtype == np.float32 and matrix[1, 0] == 3e9
+
+
+def test_class_labels_are_taken_as_written(write_table) -> None:
+    """'NA', 'null' or 'None' are classes like any other; pandas would read them as missing."""
+    labels = ["NA", "nan", "N/A", "null", "None", "#N/A", "pos", "pos "]
+    path = write_table("label\n" + "".join(f"{label}\n" for label in labels))
+    assert read_target_column(path, True, ColumnSelection(), "t").tolist() == labels
+    assert read_target_column(write_table("1\nNA\n2\n"), False, ColumnSelection(), "t").tolist() == ["1", "NA", "2"]
+
+
+def test_only_an_empty_cell_is_a_missing_label(write_table) -> None:
+    path = write_table("id\tlabel\n1\tNA\n2\t\n")
+    with pytest.raises(UserInputError, match="line 3 of the t has no target value"):
+        read_target_column(path, True, ColumnSelection("by_header_name", "label"), "t")
+
+
+def test_a_column_of_numbers_still_refuses_nan(write_table) -> None:
+    """A regressor's missing value, written as pandas writes one."""
+    with pytest.raises(UserInputError, match="line 2 of the t has no target value"):
+        read_target_column(write_table("1.5\nnan\n2.5\n"), False, ColumnSelection(), "t")
+
+
+@pytest.mark.parametrize("rows", ["1\t2\n3\t4\n", "1\t2.5\n3\t4\n"], ids=["integers", "decimals"])
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path, rows: str) -> None:
+    """Both readers (NumPy's for integers, pandas' otherwise) skip it, so the first name matches."""
+    path = tmp_path / "table.tsv"
+    path.write_bytes(("\ufeffa\tb\n" + rows).encode("utf-8"))
+    matrix = read_feature_matrix(str(path), True, ColumnSelection("by_header_name", "a"), "table")
+    assert matrix[:, 0].tolist() == [1, 3]
+    assert read_target_column(str(path), True, ColumnSelection("by_header_name", "a"), "t").tolist() == [1, 3]
+
+
+def test_repeated_header_names_are_kept_as_written(write_table) -> None:
+    """pandas would rename the second 'x' to 'x.1', a name the user never wrote; by number it can be chosen."""
+    path = write_table("x\ty\tx\n1\t2\t3\n")
+    assert list(next(iter_table_chunks(path, True, "table")).columns) == ["x", "y", "x"]
+    assert read_feature_matrix(path, True, ColumnSelection("by_index", "3"), "table").tolist() == [[3]]
+
+
+def test_a_header_longer_than_the_sample_is_read_whole(write_table) -> None:
+    names = [f"feature_{index}" for index in range(files.SAMPLE_BYTES // 8)]
+    path = write_table("\t".join(names) + "\n" + "\t".join(["1"] * len(names)) + "\n")
+    assert read_feature_matrix(path, True, ColumnSelection("by_header_name", names[-1]), "table").tolist() == [[1]]
+
+
+def test_a_gzipped_table_damaged_beyond_its_first_lines_is_named(tmp_path: Path) -> None:
+    packed = gzip.compress(ROWS.encode())
+    path = tmp_path / "table.tsv.gz"
+    path.write_bytes(packed[: len(packed) * 2 // 3])
+    with pytest.raises(UserInputError, match="the table is a damaged or incomplete gzip file"):
+        read_feature_matrix(str(path), False, ColumnSelection(), "table")
+
+
+def test_a_gzipped_binary_file_is_not_a_table(tmp_path: Path) -> None:
+    path = tmp_path / "table.tsv.gz"
+    path.write_bytes(gzip.compress(bytes(range(256)) * 4))
+    with pytest.raises(UserInputError, match="the table looks like a binary file, not a table"):
+        read_feature_matrix(str(path), False, ColumnSelection(), "table")
+
+
+@pytest.mark.parametrize(
+    ("lines", "separator"),
+    [
+        (["1,2,3", "4,5,6"], "comma"),
+        (["1;2", "3;4"], "semicolon"),
+        (["0.5,1e-3,7"], "comma"),  # a single row of numbers
+        (["great film, loved it"], None),  # a single row of text: a label or a text with a comma
+        (["a, b", "c"], None),  # not the same number of commas in every row
+        (["1\t2,5", "3\t4,5"], None),  # tab-separated, with decimal commas
+    ],
+)
+def test_a_file_with_another_separator_is_recognised(lines: list[str], separator: str | None) -> None:
+    assert files.other_separator(lines) == separator

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -106,3 +107,49 @@ def test_review_tables_are_read_plain_or_gzipped(test_data: Path) -> None:
             ColumnSelection("by_header_name", "label"),
         )
         assert len(table.texts) == 200 and set(table.labels) == {"0", "1"}
+
+
+def test_texts_with_commas_are_not_taken_for_a_csv_file(write_table) -> None:
+    table = read_review_table(write_table("great film, loved it\nbad, dull\n"), False, ColumnSelection(), None)
+    assert table.texts == ["great film, loved it", "bad, dull"]
+
+
+def test_texts_with_a_utf8_byte_order_mark_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "reviews.tsv"
+    path.write_bytes("\ufefftext\tlabel\ngood film\tNA\n".encode())
+    table = read_review_table(
+        str(path), True, ColumnSelection("by_header_name", "text"), ColumnSelection("by_header_name", "label")
+    )
+    assert table.texts == ["good film"] and table.labels.tolist() == ["NA"]
+
+
+def write_vocabulary_rows(path: Path, settings: TokenizerSettings, rows: str) -> str:
+    path.write_text(f"{settings.to_line()}\nword\tindex\tcount\n{rows}")
+    return str(path)
+
+
+def test_an_edited_vocabulary_is_read_when_it_stays_consistent(tmp_path: Path) -> None:
+    """Rows reordered, a count changed, a blank line: the ids stay those of the words."""
+    settings = TokenizerSettings(skip_top=0, vocabulary_size=10)
+    path = write_vocabulary_rows(tmp_path / "v.tsv", settings, "good\t2\t1\n\nfilm\t1\t99\n")
+    assert read_vocabulary(path) == (settings, {"good": 2, "film": 1})
+
+
+def test_marked_unknown_words_keep_id_1_to_themselves(tmp_path: Path) -> None:
+    settings = TokenizerSettings(skip_top=0, vocabulary_size=10, unknown="mark")
+    path = write_vocabulary_rows(tmp_path / "v.tsv", settings, "film\t1\t5\n")
+    with pytest.raises(UserInputError, match="run from 2 to 9 \\(0 is padding, 1 marks unknown words"):
+        read_vocabulary(path)
+
+
+def test_a_gzipped_vocabulary_is_read(tmp_path: Path) -> None:
+    settings = TokenizerSettings(skip_top=0, vocabulary_size=10)
+    plain = Path(write_vocabulary_rows(tmp_path / "v.tsv", settings, "film\t1\t5\n"))
+    packed = tmp_path / "v.tsv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    assert read_vocabulary(str(packed)) == read_vocabulary(str(plain))
+
+
+def test_a_tab_inside_a_text_is_not_taken_for_r_row_names(write_table) -> None:
+    with pytest.raises(UserInputError, match="line 2 of the texts table has 2 columns where the lines before have 1"):
+        read_review_table(write_table("good film\nbad\tfilm\n"), False, ColumnSelection(), None)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from galaxy_keras import catalogue
-from galaxy_keras.errors import UserInputError
+from galaxy_keras.errors import UserInputError, first_line
 from galaxy_keras.runtime import keras
 from galaxy_keras.safety import check_config
 
@@ -135,11 +135,7 @@ def _construct(layer_class: type, arguments: dict[str, Any], layer_type: str, po
     try:
         return layer_class(**arguments)
     except (TypeError, ValueError) as error:
-        raise UserInputError(f"layer {position} ({layer_type}) cannot be made: {_first_line(error)}") from None
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0]
+        raise UserInputError(f"layer {position} ({layer_type}) cannot be made: {first_line(error)}") from None
 
 
 def build_sequential(input_shape: str, entries: list[Mapping[str, Any]]):
@@ -152,7 +148,7 @@ def build_sequential(input_shape: str, entries: list[Mapping[str, Any]]):
         except (TypeError, ValueError) as error:
             raise UserInputError(
                 f"layer {position} ({type(layer).__name__}) does not fit the output of the layer before it: "
-                f"{_first_line(error)} Change the layer order or the shapes."
+                f"{first_line(error)} Change the layer order or the shapes."
             ) from None
     return model
 
@@ -195,7 +191,7 @@ def build_functional(entries: list[Mapping[str, Any]], outputs: str):
         return keras.Model(inputs=inputs, outputs=output_tensors if len(output_tensors) > 1 else output_tensors[0])
     except (TypeError, ValueError) as error:
         raise UserInputError(
-            f"the layers do not form one model: {_first_line(error)} Check the input layer numbers."
+            f"the layers do not form one model: {first_line(error)} Check the input layer numbers."
         ) from None
 
 
@@ -218,7 +214,7 @@ def _call_layer(layer, sources: list, layer_type: str, position: int):
         return layer(sources[0])
     except (TypeError, ValueError) as error:
         raise UserInputError(
-            f"layer {position} ({layer_type}) does not fit its input layers: {_first_line(error)} Check the shapes."
+            f"layer {position} ({layer_type}) does not fit its input layers: {first_line(error)} Check the shapes."
         ) from None
 
 

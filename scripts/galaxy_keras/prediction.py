@@ -13,10 +13,12 @@ import numpy as np
 from galaxy_keras.errors import UserInputError
 from galaxy_keras.padding import masks_padding, predict_trimmed
 from galaxy_keras.tables import ColumnSelection, iter_feature_chunks
-from galaxy_keras.trained_model import TrainedModel
+from galaxy_keras.trained_model import TrainedModel, as_model_input
 
 PREDICT_BATCH_SIZE = 1024
-CHUNK_ROWS = 8192
+# Rows read, checked, predicted and written at a time: memory stays bounded however long the table is, and a
+# chunk of whole batches leaves a short batch only at the table's end.
+PREDICTION_CHUNK_ROWS = 8 * PREDICT_BATCH_SIZE
 
 
 def header_for(trained: TrainedModel, method: str, n_outputs: int) -> list[str]:
@@ -44,9 +46,9 @@ def predict_table(
     with open(output, "w", newline="") as handle:
         writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
         first_line = 2 if has_header else 1
-        for block in iter_feature_chunks(features_path, has_header, columns, what, chunk_rows=CHUNK_ROWS):
-            shaped = trained.check_features(block, what, first_line + n_rows)
-            outputs = predict_rows(trained, shaped)
+        for block in iter_feature_chunks(features_path, has_header, columns, what, PREDICTION_CHUNK_ROWS):
+            trained.check_features(block, what, first_line + n_rows)
+            outputs = predict_rows(trained, as_model_input(trained.model, block))
             if n_rows == 0:
                 writer.writerow(header_for(trained, method, outputs.shape[1]))
             values = (

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from galaxy_keras import catalogue
-from galaxy_keras.errors import UserInputError
+from galaxy_keras.errors import UserInputError, first_line
 from galaxy_keras.runtime import keras
 
 ARCHIVE_METADATA = "galaxy_keras.json"
@@ -107,7 +107,7 @@ def model_from_config(config: dict, what: str):
             return keras.models.model_from_json(json.dumps(config))
     except (TypeError, ValueError, KeyError) as error:
         raise UserInputError(
-            f"the {what} does not describe a model Keras can build: {_first_line(_root_cause(error))}"
+            f"the {what} does not describe a model Keras can build: {first_line(_root_cause(error))}"
         ) from None
 
 
@@ -116,11 +116,6 @@ def _root_cause(error: BaseException) -> BaseException:
     while error.__cause__ or error.__context__:
         error = error.__cause__ or error.__context__
     return error
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def open_model_archive(path: str, what: str) -> tuple[zipfile.ZipFile, dict]:
@@ -154,7 +149,7 @@ def open_model_archive(path: str, what: str) -> tuple[zipfile.ZipFile, dict]:
         config = json.loads(archive.read("config.json"))
         metadata = json.loads(archive.read(ARCHIVE_METADATA))
     except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, OSError) as error:
-        raise UserInputError(f"the {what} is corrupted ({_first_line(error)}): upload the model again.") from None
+        raise UserInputError(f"the {what} is corrupted ({first_line(error)}): upload the model again.") from None
     check_model_config(config, what)
     return archive, metadata
 
@@ -170,7 +165,5 @@ def load_trained_model(path: str, what: str):
             link.symlink_to(Path(path).resolve())
             model = keras.saving.load_model(link, compile=False, safe_mode=True)
     except Exception as error:  # noqa: BLE001 - Keras raises many types for a damaged archive
-        raise UserInputError(
-            f"the {what} could not be loaded ({_first_line(error)}): upload the model again."
-        ) from None
+        raise UserInputError(f"the {what} could not be loaded ({first_line(error)}): upload the model again.") from None
     return model, metadata

@@ -1,27 +1,59 @@
 """Reading Galaxy tabular datasets: tab-separated, optionally with a header row, optionally gzipped.
 
 Every problem is reported as a ``UserInputError`` that names the table, the line and the column, so that a
-Galaxy user can find the cell to fix. Feature tables become int32 or float32 arrays (half the memory of
-pandas' int64/float64 defaults) and can be read in chunks, so that prediction runs in bounded memory.
+Galaxy user can find the cell to fix. Before a parser sees a file, its start is checked (``files``): a binary
+or damaged file, another separator, the tokenizer's vocabulary, a header shorter than the rows. Feature tables
+become int32 or float32 arrays (half the memory of pandas' int64/float64 defaults) and can be read in chunks,
+so that prediction runs in bounded memory. Labels and texts are read as written: 'NA' is a class, not missing.
 """
 
 from __future__ import annotations
 
-import gzip
 import re
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from galaxy_keras.errors import UserInputError
+from galaxy_keras.files import (
+    GZIP_ERRORS,
+    damaged_gzip,
+    is_gzip,
+    looks_like_vocabulary,
+    looks_numeric,
+    open_text,
+    other_separator,
+    other_separator_error,
+    sample_lines,
+)
 
-CHUNK_ROWS = 4096
+# Rows parsed at a time when a table is read whole: the parser's memory on top of the array it fills.
+PARSE_CHUNK_ROWS = 4096
+# Rows of a table of labels or texts parsed at a time: all of them, in practice, since they are kept whole.
+WHOLE_TABLE_ROWS = 1 << 20
 _INT32 = np.iinfo(np.int32)
 _RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+@dataclass(frozen=True)
+class TableKind:
+    """What a table holds: how its cells are read, and what to say when the tokenizer's vocabulary comes instead."""
+
+    name: str
+    instead_of_vocabulary: str
+    cells_as_written: bool = False  # labels and texts: no 'NA' or 'null' read as missing, no numbers parsed
+    commas_in_cells: bool = False  # texts: commas are no sign of a comma-separated file
+
+
+NUMBERS = TableKind("a table of numbers", "choose the right dataset")
+FEATURES = TableKind("a feature table", "give the tokenized feature table (the tokenizer's other output)")
+LABELS = TableKind(
+    "a table of targets", "give the labels (the tokenizer's labels output, or your own table)", cells_as_written=True
+)
 
 
 @dataclass(frozen=True)
@@ -82,45 +114,71 @@ def _names_to_indices(text: str, header: list[str], what: str) -> list[int]:
     positions = []
     for name in filter(None, (piece.strip() for piece in text.split(","))):
         if name not in header:
+            if len(header) == 1 and "," in header[0]:  # a CSV file whose rows hold different numbers of commas
+                raise other_separator_error("comma", what)
             shown = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
             raise UserInputError(
                 f"the {what} has no column named '{name}' (its columns: {shown}): fix the column names."
             )
+        _check_named_once(name, header, what)
         positions.append(header.index(name))
     if not positions:
         raise UserInputError(f"no column names given for the {what}: write names separated by commas.")
     return positions
 
 
+def _check_named_once(name: str, header: list[str], what: str) -> None:
+    numbers = [str(position + 1) for position, other in enumerate(header) if other == name]
+    if len(numbers) > 1:
+        times = "twice" if len(numbers) == 2 else f"{len(numbers)} times"
+        raise UserInputError(
+            f"the header of the {what} names column '{name}' {times} (columns {', '.join(numbers[:-1])} and "
+            f"{numbers[-1]}): choose it by number, or rename one."
+        )
+
+
 def iter_table_chunks(
-    path: str, has_header: bool, what: str, chunk_rows: int = CHUNK_ROWS, numeric_header: bool = False
+    path: str,
+    has_header: bool,
+    what: str,
+    chunk_rows: int = PARSE_CHUNK_ROWS,
+    numeric_header: bool = False,
+    kind: TableKind = NUMBERS,
 ) -> Iterator[pd.DataFrame]:
     """Yield the table in chunks of rows, with a RangeIndex that counts rows from the start of the file.
 
     A header of numbers only is taken for a data row read by mistake, unless ``numeric_header`` says that
-    such a header is expected (class labels that are numbers, for instance).
+    such a header is expected (class labels that are numbers, for instance). The columns keep the header's
+    names as written, a repeated name included (pandas would rename the second 'x' to 'x.1').
     """
+    header = _check_start(path, has_header, what, kind)
+    as_written = {"dtype": str, "keep_default_na": False} if kind.cells_as_written else {}
     try:
         reader = pd.read_csv(
             path,
             sep="\t",
             header=0 if has_header else None,
             chunksize=chunk_rows,
-            compression={"method": "gzip"} if _is_gzip(path) else None,
+            compression={"method": "gzip"} if is_gzip(path) else None,
             skip_blank_lines=True,
             quoting=3,  # csv.QUOTE_NONE: tabular datasets do not quote fields
             encoding_errors="replace",
+            **as_written,
         )
         header_checked = has_rows = False
         for number, chunk in enumerate(reader):
+            if has_header:
+                chunk.columns = header
             if not header_checked:
-                _check_header(list(map(str, chunk.columns)), has_header and not numeric_header, what)
+                _check_header(header, has_header and not numeric_header, what)
                 header_checked = True
             if number == 1:
                 _check_no_long_row(path, what)
             if len(chunk):
                 has_rows = True
                 yield chunk
+    except GZIP_ERRORS:
+        raise damaged_gzip(what) from None
     except pd.errors.EmptyDataError:
         raise UserInputError(f"the {what} is empty: give a table with one row per sample.") from None
     except pd.errors.ParserError as error:
@@ -160,32 +218,56 @@ def _check_no_long_row(path: str, what: str) -> None:
                 raise _ragged_row(line_number, fields, expected, what)
 
 
-def open_text(path: str, newline: str | None = None) -> IO[str]:
-    """A plain or gzipped text table, opened for reading as UTF-8 (undecodable bytes replaced)."""
-    if _is_gzip(path):
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline=newline)
-    return open(path, encoding="utf-8", errors="replace", newline=newline)
+def _check_start(path: str, has_header: bool, what: str, kind: TableKind) -> list[str]:
+    """Refuse a file that the parser would misread, from its first lines; return the header's names as written."""
+    lines = sample_lines(path, what)
+    if looks_like_vocabulary(lines):
+        raise UserInputError(
+            f"the {what} looks like the tokenizer's vocabulary, not {kind.name}: {kind.instead_of_vocabulary}."
+        )
+    separator = None if kind.commas_in_cells else other_separator(lines)
+    if separator:
+        raise other_separator_error(separator, what)
+    _check_header_width(lines, has_header, what)
+    return lines[0].split("\t") if lines else []
 
 
-def _is_gzip(path: str) -> bool:
-    with open(path, "rb") as handle:
-        return handle.read(2) == b"\x1f\x8b"
+def _check_header_width(lines: list[str], has_header: bool, what: str) -> None:
+    """Refuse a first line shorter than the next: pandas would silently take the rows' first fields for row names."""
+    if len(lines) < 2:
+        return
+    first, second = (line.split("\t") for line in lines[:2])
+    if len(second) <= len(first):
+        return
+    looks_like_header = has_header or not all(looks_numeric(name) for name in first)
+    if len(second) == len(first) + 1 and looks_like_header and _looks_like_row_name(second[0]):
+        raise UserInputError(
+            f"the header of the {what} has {_names(len(first))} but its rows have {len(second)} fields, which is how "
+            "R's write.table writes row names: write the table with write.table(..., row.names = FALSE), or add a "
+            f"name for the first column{'' if has_header else ', and set the header option to Yes'}."
+        )
+    if has_header:
+        raise UserInputError(
+            f"the header of the {what} has {_names(len(first))} but its first row has {len(second)} fields: give "
+            "every column a name, or remove the extra tabs from that row."
+        )
+
+
+def _looks_like_row_name(field: str) -> bool:
+    """R writes row names as numbers (1, 2, ...) or, quoting, as any text in double quotes."""
+    return looks_numeric(field) or (len(field) > 1 and field[0] == field[-1] == '"')
+
+
+def _names(count: int) -> str:
+    return f"{count} name" if count == 1 else f"{count} names"
 
 
 def _check_header(names: list[str], has_header: bool, what: str) -> None:
-    if has_header and all(_looks_numeric(name) for name in names):
+    if has_header and all(looks_numeric(name) for name in names):
         raise UserInputError(
             f"the first row of the {what} holds only numbers, so it looks like data, not a header: "
             "set the table's header option to No."
         )
-
-
-def _looks_numeric(text: str) -> bool:
-    try:
-        float(re.sub(r"\.\d+$", "", text) if re.fullmatch(r"-?\d+\.\d+", text) else text)
-    except ValueError:
-        return False
-    return True
 
 
 def header_names(chunk: pd.DataFrame, has_header: bool) -> list[str]:
@@ -193,12 +275,12 @@ def header_names(chunk: pd.DataFrame, has_header: bool) -> list[str]:
 
 
 def iter_feature_chunks(
-    path: str, has_header: bool, selection: ColumnSelection, what: str, chunk_rows: int = CHUNK_ROWS
+    path: str, has_header: bool, selection: ColumnSelection, what: str, chunk_rows: int = PARSE_CHUNK_ROWS
 ) -> Iterator[np.ndarray]:
     """Yield the selected columns as int32 (all integers) or float32 blocks, checking every cell is a finite number."""
     columns: list[int] | None = None
     first_line = 2 if has_header else 1
-    for chunk in iter_table_chunks(path, has_header, what, chunk_rows):
+    for chunk in iter_table_chunks(path, has_header, what, chunk_rows, kind=FEATURES):
         if columns is None:
             columns = selection.indices(header_names(chunk, has_header), what, has_header)
         block = chunk.iloc[:, columns]
@@ -221,13 +303,13 @@ def _read_integer_matrix(path: str, has_header: bool, selection: ColumnSelection
     rows = _count_lines(path) - int(has_header)
     if rows <= 0:
         return None
-    first = next(iter_table_chunks(path, has_header, what, chunk_rows=1))  # checks the header, names the columns
+    first = next(iter_table_chunks(path, has_header, what, chunk_rows=1, kind=FEATURES))  # checks the start
     columns = selection.indices(header_names(first, has_header), what, has_header)
     width = first.shape[1]
     every_column = columns == list(range(width))
     matrix = np.empty((rows, len(columns)), dtype=np.int32)
     filled = 0
-    with open(path, encoding="utf-8", errors="replace") as handle, warnings.catch_warnings():
+    with open_text(path) as handle, warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # loadtxt's "input contained no data" at the end of the file
         # NumPy before 2.1 parses "1.5" or "nan" into an integer through a float, with only this warning.
         warnings.simplefilter("error", DeprecationWarning)
@@ -236,7 +318,7 @@ def _read_integer_matrix(path: str, has_header: bool, selection: ColumnSelection
         while filled < rows:
             try:
                 block = np.loadtxt(
-                    handle, np.int32, delimiter="\t", comments=None, quotechar=None, max_rows=CHUNK_ROWS, ndmin=2
+                    handle, np.int32, delimiter="\t", comments=None, quotechar=None, max_rows=PARSE_CHUNK_ROWS, ndmin=2
                 )
             except (ValueError, OverflowError, DeprecationWarning):
                 return None
@@ -273,7 +355,7 @@ def _read_matrix_in_chunks(path: str, has_header: bool, selection: ColumnSelecti
 
 def _count_lines(path: str) -> int:
     """Lines of a plain text file (a last line without a newline counts); 0 for a gzipped file."""
-    if _is_gzip(path):
+    if is_gzip(path):
         return 0
     lines, last = 0, b"\n"
     with open(path, "rb") as handle:
@@ -302,8 +384,8 @@ def _numeric_block(block: pd.DataFrame, columns: list[int], first_line: int, has
 
 
 def _raise_non_numeric(block: pd.DataFrame, columns: list[int], first_line: int, has_header: bool, what: str) -> None:
-    for position, name in enumerate(block.columns):
-        column = block[name]
+    for position in range(block.shape[1]):
+        column = block.iloc[:, position]  # by position: a header may repeat a name
         if pd.api.types.is_numeric_dtype(column.dtype):
             continue
         numbers = pd.to_numeric(column, errors="coerce")
@@ -311,40 +393,68 @@ def _raise_non_numeric(block: pd.DataFrame, columns: list[int], first_line: int,
         if bad.any():
             row = int(np.argmax(bad.to_numpy()))
             line = first_line + row
-            hint = (
-                "this looks like a header row: set the table's header option to Yes."
-                if line == 1 and not has_header
-                else "feature tables must hold numbers only; fix or remove that cell."
-            )
+            cell = str(column.iloc[row])
             raise UserInputError(
-                f"line {line}, column {columns[position] + 1} of the {what} is '{str(column.iloc[row])[:40]}', "
-                f"not a number: {hint}"
+                f"line {line}, column {columns[position] + 1} of the {what} is '{cell[:40]}', not a number: "
+                f"{_non_number_hint(cell, line == 1 and not has_header, bool(bad.all()) and len(bad) > 1)}"
             )
+
+
+def _non_number_hint(cell: str, first_line_of_data: bool, whole_column: bool) -> str:
+    if re.fullmatch(r"\s*-?\d+,\d+\s*", cell):
+        return "write decimals with a point (1.5), not a comma."
+    if whole_column:
+        return (
+            "the column holds text, and a feature table holds numbers only: turn texts into word ids with "
+            "'Tokenize text into integer sequences', or leave the column out."
+        )
+    if first_line_of_data:
+        return "this looks like a header row: set the table's header option to Yes."
+    return "feature tables must hold numbers only; fix or remove that cell."
+
+
+def read_text_table(path: str, has_header: bool, what: str, kind: TableKind) -> pd.DataFrame:
+    """The whole table, every cell a string as written (``kind.cells_as_written``)."""
+    chunks = list(iter_table_chunks(path, has_header, what, chunk_rows=WHOLE_TABLE_ROWS, kind=kind))
+    return pd.concat(chunks) if len(chunks) > 1 else chunks[0]
 
 
 def read_target_column(path: str, has_header: bool, selection: ColumnSelection, what: str) -> np.ndarray:
-    """The target values: one column, numbers or class names, with no empty cell."""
-    chunks = list(iter_table_chunks(path, has_header, what, chunk_rows=1 << 20))
-    table = pd.concat(chunks) if len(chunks) > 1 else chunks[0]
+    """The target values: one column, all numbers, or else labels as written; only an empty cell is missing.
+
+    A column of numbers is parsed as numbers, 'nan' included, so that a regressor's missing values are refused.
+    In any other column every cell is a label as written: 'NA', 'None' or 'null' are classes like any other.
+    """
+    table = read_text_table(path, has_header, what, LABELS)
     columns = selection.indices(header_names(table, has_header), what, has_header)
     if len(columns) != 1:
         raise UserInputError(f"{len(columns)} columns of the {what} are selected: select the one column of targets.")
     values = table.iloc[:, columns[0]]
     first_line = 2 if has_header else 1
-    missing = values.isna().to_numpy()
+    _check_no_empty_target(values.str.strip() == "", first_line, what)
+    numbers = pd.to_numeric(values, errors="coerce")
+    text = (numbers.isna() & ~values.str.fullmatch(r"\s*[-+]?nan\s*", case=False)).to_numpy()
+    if not text.any():
+        return _finite_targets(numbers, first_line, what)
+    if not has_header and text[0] and not text[1:].any() and len(values) > 1:
+        raise UserInputError(
+            f"line 1 of the {what} is '{values.iloc[0]}' and all other lines are numbers: it looks like a header "
+            "row; set the table's header option to Yes."
+        )
+    return values.to_numpy(dtype=object)
+
+
+def _check_no_empty_target(missing: pd.Series, first_line: int, what: str) -> None:
     if missing.any():
         raise UserInputError(
-            f"line {first_line + int(np.argmax(missing))} of the {what} has no target value: fill or remove that row."
+            f"line {first_line + int(np.argmax(missing.to_numpy()))} of the {what} has no target value: fill or "
+            "remove that row."
         )
-    if not pd.api.types.is_numeric_dtype(values.dtype):
-        numbers = pd.to_numeric(values, errors="coerce")
-        if not has_header and pd.isna(numbers.iloc[0]) and numbers.iloc[1:].notna().all() and len(values) > 1:
-            raise UserInputError(
-                f"line 1 of the {what} is '{values.iloc[0]}' and all other lines are numbers: it looks like a header "
-                "row; set the table's header option to Yes."
-            )
-        return values.astype(str).to_numpy()
-    array = values.to_numpy()
+
+
+def _finite_targets(numbers: pd.Series, first_line: int, what: str) -> np.ndarray:
+    _check_no_empty_target(numbers.isna(), first_line, what)
+    array = numbers.to_numpy()
     if array.dtype.kind == "f" and not np.isfinite(array).all():
         line = first_line + int(np.argmax(~np.isfinite(array)))
         raise UserInputError(f"line {line} of the {what} is infinite: targets must be finite numbers; fix that row.")

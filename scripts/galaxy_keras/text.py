@@ -9,7 +9,8 @@ then start at 2). Each text becomes ``sequence_length`` ids, padded and truncate
 Keras does) or at the end ("post").
 
 Apply mode reads the vocabulary table that fit mode wrote, with the settings in its first line, so that test
-texts get exactly the ids the model was trained on.
+texts get exactly the ids the model was trained on. A vocabulary edited by hand is checked row by row: a word
+given twice, two words sharing an id, or an id outside the model's vocabulary would silently change the ids.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import csv
 import re
 import string
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from itertools import chain
 
@@ -26,15 +27,28 @@ import numpy as np
 import pandas as pd
 
 from galaxy_keras.errors import UserInputError
-from galaxy_keras.tables import ColumnSelection, header_names, open_text
+from galaxy_keras.files import (
+    GZIP_ERRORS,
+    VOCABULARY_HEADER,
+    VOCABULARY_SETTINGS_PREFIX,
+    damaged_gzip,
+    open_text,
+    sample_lines,
+)
+from galaxy_keras.tables import ColumnSelection, TableKind, header_names, read_text_table
 
 LINE_BREAK_TAGS = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # Punctuation separates words, except the apostrophe, which is dropped ("didn't" -> "didnt"), as Keras'
 # TextVectorization does. str.translate and str.split run in C: far faster than a regular expression per word.
 PUNCTUATION = str.maketrans({**dict.fromkeys(string.punctuation, " "), "'": None})
-SETTINGS_PREFIX = "# galaxy-keras3 vocabulary:"
 PADDING_ID = 0
 UNKNOWN_ID = 1
+TEXTS = TableKind(
+    "a table of texts",
+    "give the table of texts (the vocabulary is the apply mode's other input)",
+    cells_as_written=True,
+    commas_in_cells=True,
+)
 
 
 @dataclass(frozen=True)
@@ -47,16 +61,16 @@ class TokenizerSettings:
     unknown: str = "drop"
 
     def to_line(self) -> str:
-        return SETTINGS_PREFIX + " " + " ".join(f"{name}={value}" for name, value in asdict(self).items())
+        return VOCABULARY_SETTINGS_PREFIX + " " + " ".join(f"{name}={value}" for name, value in asdict(self).items())
 
     @classmethod
     def from_line(cls, line: str, what: str) -> TokenizerSettings:
-        if not line.startswith(SETTINGS_PREFIX):
+        if not line.startswith(VOCABULARY_SETTINGS_PREFIX):
             raise UserInputError(
                 f"the {what} does not start with the settings line this tool writes: give the vocabulary "
                 "output of a fit run."
             )
-        values = dict(item.split("=", 1) for item in line[len(SETTINGS_PREFIX) :].split())
+        values = dict(item.split("=", 1) for item in line[len(VOCABULARY_SETTINGS_PREFIX) :].split())
         try:
             return cls(
                 skip_top=int(values["skip_top"]),
@@ -128,26 +142,7 @@ def read_review_table(
     path: str, has_header: bool, text_column: ColumnSelection, label_column: ColumnSelection | None
 ) -> ReviewTable:
     what = "texts table"
-    try:
-        with open_text(path, newline="") as handle:
-            table = pd.read_csv(
-                handle,
-                sep="\t",
-                header=0 if has_header else None,
-                quoting=csv.QUOTE_NONE,
-                dtype=str,
-                keep_default_na=False,
-            )
-    except pd.errors.EmptyDataError:
-        raise UserInputError(f"the {what} is empty: give a table with one text per row.") from None
-    except pd.errors.ParserError as error:
-        raise UserInputError(
-            f"the {what} is not a tab-separated table ({str(error).strip()}): fix the rows with extra tabs."
-        ) from None
-    except (OSError, EOFError) as error:
-        raise UserInputError(f"the {what} cannot be read ({error}): give a plain or gzipped tabular file.") from None
-    if table.empty:
-        raise UserInputError(f"the {what} has no data rows: give a table with one text per row.")
+    table = read_text_table(path, has_header, what, TEXTS)
     names = header_names(table, has_header)
     text_index = _one_column(text_column, names, what, has_header, "text")
     texts = table.iloc[:, text_index]
@@ -178,26 +173,72 @@ def _one_column(selection: ColumnSelection, names: list[str], what: str, has_hea
 
 def read_vocabulary(path: str) -> tuple[TokenizerSettings, dict[str, int]]:
     what = "vocabulary table"
-    with open(path, encoding="utf-8") as handle:
-        settings = TokenizerSettings.from_line(handle.readline().rstrip("\n"), what)
-        reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        header = next(reader, None)
-        if header != ["word", "index", "count"]:
-            raise UserInputError(
-                f"the {what} lacks its 'word, index, count' header: give the vocabulary output of a fit run."
-            )
-        try:
-            word_ids = {word: int(index) for word, index, _ in reader}
-        except ValueError:
-            raise UserInputError(f"the {what} has a damaged row: run the fit mode again.") from None
+    sample_lines(path, what)  # refuses a binary, UTF-16 or damaged gzip file
+    try:
+        with open_text(path) as handle:
+            settings = TokenizerSettings.from_line(handle.readline().rstrip("\r\n"), what)
+            reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+            if next(reader, None) != VOCABULARY_HEADER:
+                raise UserInputError(
+                    f"the {what} lacks its 'word, index, count' header: give the vocabulary output of a fit run."
+                )
+            word_ids = _checked_word_ids(_numbered_rows(reader, what), settings, what)
+    except GZIP_ERRORS:
+        raise damaged_gzip(what) from None
+    if not word_ids:
+        raise UserInputError(f"the {what} holds no words: give the vocabulary output of a fit run.")
     return settings, word_ids
+
+
+def _numbered_rows(reader: Iterator[list[str]], what: str) -> Iterator[tuple[int, str, int]]:
+    """(line, word, id) of each row below the header (lines 1 and 2: settings and header); blank lines skipped."""
+    for line, row in enumerate(reader, start=3):
+        if not row:
+            continue
+        if len(row) != len(VOCABULARY_HEADER) or not re.fullmatch(r"-?\d+", row[1].strip()):
+            raise UserInputError(
+                f"line {line} of the {what} is not a word, a whole-number index and a count, separated by tabs: "
+                "fix that row, or run the fit mode again."
+            )
+        yield line, row[0], int(row[1])
+
+
+def _checked_word_ids(rows: Iterable[tuple[int, str, int]], settings: TokenizerSettings, what: str) -> dict[str, int]:
+    """Word -> id, refusing what an edit can break: a repeated word, a shared id, an id outside the vocabulary."""
+    line_of_word: dict[str, int] = {}
+    word_of_id: dict[int, tuple[str, int]] = {}
+    for line, word, index in rows:
+        if word in line_of_word:
+            raise UserInputError(
+                f"line {line} of the {what} repeats the word '{word}' of line {line_of_word[word]}: remove one of "
+                "the two rows."
+            )
+        if not settings.first_word_id <= index < settings.vocabulary_size:
+            raise UserInputError(
+                f"line {line} of the {what} gives the word '{word}' the id {index}, but word ids run from "
+                f"{settings.first_word_id} to {settings.vocabulary_size - 1} ({_reserved_ids(settings)}, and the "
+                f"vocabulary size is {settings.vocabulary_size}): fix the id, or run the fit mode again."
+            )
+        if index in word_of_id:
+            other, other_line = word_of_id[index]
+            raise UserInputError(
+                f"line {line} of the {what} gives the word '{word}' the id {index}, which line {other_line} gives "
+                f"'{other}' already: give every word its own id, or run the fit mode again."
+            )
+        line_of_word[word], word_of_id[index] = line, (word, line)
+    return {word: index for index, (word, _) in word_of_id.items()}
+
+
+def _reserved_ids(settings: TokenizerSettings) -> str:
+    marked = settings.first_word_id > UNKNOWN_ID
+    return f"{PADDING_ID} is padding" + (f", {UNKNOWN_ID} marks unknown words" if marked else "")
 
 
 def write_vocabulary(path: str, settings: TokenizerSettings, vocabulary: list[tuple[str, int, int]]) -> None:
     with open(path, "w", encoding="utf-8", newline="") as handle:
         handle.write(settings.to_line() + "\n")
         writer = csv.writer(handle, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\")
-        writer.writerow(["word", "index", "count"])
+        writer.writerow(VOCABULARY_HEADER)
         writer.writerows(vocabulary)
 
 

@@ -15,11 +15,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from galaxy_keras import catalogue
 from galaxy_keras.errors import UserInputError
 from galaxy_keras.runtime import keras
 from galaxy_keras.safety import ARCHIVE_METADATA, load_trained_model
+
+# Classes named in a message; the rest are counted.
+CLASSES_SHOWN = 10
+# Rows from which a column of targets, all different, is taken for an id column rather than for class labels.
+ID_COLUMN_MIN_ROWS = 20
 
 
 @dataclass(frozen=True)
@@ -65,27 +71,64 @@ def target_encoding(targets: np.ndarray, task: str, loss: str, output_units: int
     if task == "regressor":
         if targets.dtype.kind not in "iuf":
             raise UserInputError(
-                f"the {what} holds text ('{targets[0]}'), but a regressor needs numbers: fix the targets "
+                f"the {what} holds text ('{_first_text(targets)}'), but a regressor needs numbers: fix the targets "
                 "or train a classifier."
             )
         return TargetEncoding(task=task, output_kind=kind)
-    classes = np.unique(targets)
+    classes = [_plain(value) for value in np.unique(targets)]
     if len(classes) < 2:
         raise UserInputError(
-            f"the {what} holds a single class ('{classes[0]}'): a classifier needs at least two classes; "
+            f"the {what} holds a single class ({classes[0]!r}): a classifier needs at least two classes; "
             "check the target column."
         )
-    if kind.startswith("binary") and len(classes) != 2:
+    binary = kind.startswith("binary")
+    separable = 2 if binary else output_units
+    if len(classes) == len(targets) and (len(targets) >= ID_COLUMN_MIN_ROWS or len(classes) > separable):
         raise UserInputError(
-            f"the {what} holds {len(classes)} classes, but the loss '{loss}' with one sigmoid unit separates two: "
+            f"every row of the {what} has a different value, so it looks like an id column, not class labels: "
+            "choose the column that holds the labels."
+        )
+    if len(classes) != separable:
+        problem = (
+            f"the loss '{loss}' with one sigmoid unit separates two"
+            if binary
+            else f"the output layer has {output_units} units"
+        )
+        fix = (
             f"use categorical or sparse_categorical_crossentropy with a softmax layer of {len(classes)} units."
+            if binary
+            else f"give the last Dense layer {len(classes)} units."
         )
-    if not kind.startswith("binary") and len(classes) != output_units:
         raise UserInputError(
-            f"the {what} holds {len(classes)} classes, but the output layer has {output_units} units: "
-            f"give the last Dense layer {len(classes)} units."
+            f"the {what} holds {len(classes)} classes, but {problem}; the classes are {_shown_classes(classes)}: "
+            f"{_fix_for_classes(classes, fix)}"
         )
-    return TargetEncoding(task=task, output_kind=kind, classes=tuple(_plain(value) for value in classes))
+    return TargetEncoding(task=task, output_kind=kind, classes=tuple(classes))
+
+
+def _shown_classes(classes: list) -> str:
+    """('neg', 'pos', 'pos '): quoted, so that labels differing only in spaces can be told apart."""
+    shown = [repr(label) for label in classes[:CLASSES_SHOWN]]
+    if len(classes) > CLASSES_SHOWN:
+        shown.append(f"... and {len(classes) - CLASSES_SHOWN} more")
+    return f"({', '.join(shown)})"
+
+
+def _fix_for_classes(classes: list, fix: str) -> str:
+    """The fix; first, where two labels differ only in case or spaces (a typing slip), to write them the same."""
+    seen: dict[str, object] = {}
+    for label in classes:
+        key = str(label).strip().casefold()
+        if key in seen:
+            return f"{seen[key]!r} and {label!r} differ only in case or spaces: write them the same, or {fix}"
+        seen[key] = label
+    return fix
+
+
+def _first_text(targets: np.ndarray) -> object:
+    """The first value that is not a number."""
+    text = pd.to_numeric(pd.Series(targets), errors="coerce").isna().to_numpy()
+    return targets[int(np.argmax(text))]
 
 
 def _plain(value: object) -> object:
@@ -124,12 +167,24 @@ class TrainedModel:
                 )
             shutil.move(archive, path)
 
-    def check_features(self, features: np.ndarray, what: str, first_line: int) -> np.ndarray:
-        return shape_features(self.model, features, what, first_line)
+    def check_features(self, features: np.ndarray, what: str, first_line: int) -> None:
+        check_features(self.model, features, what, first_line)
 
 
 def shape_features(model, features: np.ndarray, what: str, first_line: int) -> np.ndarray:
     """Check a block of feature rows against the model's input; return it shaped for that input."""
+    check_features(model, features, what, first_line)
+    return as_model_input(model, features)
+
+
+def as_model_input(model, features: np.ndarray) -> np.ndarray:
+    """Rows of features, one per sample, in the shape of the model's input (28 x 28 for 784 columns, say)."""
+    sample_shape = tuple(model.inputs[0].shape[1:])
+    return features.reshape((-1, *sample_shape)) if len(sample_shape) > 1 else features
+
+
+def check_features(model, features: np.ndarray, what: str, first_line: int) -> None:
+    """Refuse rows that do not fit the model's input: another width, or token ids outside its vocabulary."""
     sample_shape = tuple(model.inputs[0].shape[1:])
     n_features = None if any(size is None for size in sample_shape) else int(np.prod(sample_shape))
     if n_features is not None and features.shape[1] != n_features:
@@ -140,7 +195,6 @@ def shape_features(model, features: np.ndarray, what: str, first_line: int) -> n
     token_limit = _embedding_input_dim(model)
     if token_limit is not None:
         _check_token_ids(features, token_limit, what, first_line)
-    return features.reshape((-1, *sample_shape)) if len(sample_shape) > 1 else features
 
 
 def _embedding_input_dim(model) -> int | None:
