@@ -16,7 +16,7 @@ import fixture_models as fm
 from galaxy_keras.architecture import architecture_json
 from galaxy_keras.errors import UserInputError
 from galaxy_keras.plan import load_plan, plan_from_form
-from galaxy_keras.plots import ImageFile, confusion_matrix_plot
+from galaxy_keras.plots import ImageFile, confusion_matrix_plot, read_probabilities, roc_pr_plot
 from galaxy_keras.prediction import predict_table
 from galaxy_keras.safety import model_from_config, parse_json_file
 from galaxy_keras.tables import ColumnSelection, read_feature_matrix, read_target_column
@@ -122,6 +122,70 @@ def tokenizer(tmp: Path, text: str, column: str = "text") -> None:
     tokenize(
         table, TokenizerSettings(skip_top=0), None, {"sequences": str(tmp / "x.tsv"), "vocabulary": str(tmp / "v.tsv")}
     )
+
+
+# Helpers of the cases on settings, plans and plots (issue 12).
+def plan_without(tmp: Path, field_name: str) -> Path:
+    plan = json.loads((TEST_DATA / "blobs_classifier_plan.json").read_text())
+    del plan[field_name]
+    path = tmp / "plan.json"
+    path.write_text(json.dumps(plan))
+    return path
+
+
+def adam(**config: object) -> dict:
+    return {"class_name": "Adam", "config": {"learning_rate": 0.01, **config}}
+
+
+def one_callback(class_name: str, **config: object) -> list[dict]:
+    return [{"class_name": class_name, "config": config}]
+
+
+def train_split(tmp: Path, scheme: Scheme, plan_path: Path | None = None) -> None:
+    """Train the 40 blob rows with the given scheme."""
+    (tmp / "x.tsv").write_text(BLOB_X)
+    (tmp / "y.tsv").write_text(BLOB_Y)
+    outputs = TrainingOutputs(str(tmp / "metrics.tsv"), str(tmp / "model.keras"), str(tmp / "history.tsv"))
+    table = TableInput(str(tmp / "x.tsv"), False, ALL), TableInput(str(tmp / "y.tsv"), False, ALL)
+    train_and_evaluate(str(plan_path or TEST_DATA / "blobs_classifier_plan.json"), *table, scheme, outputs)
+
+
+def confusion(tmp: Path, true_labels: list, predicted_labels: list) -> None:
+    image = ImageFile(str(tmp / "cm.png"))
+    confusion_matrix_plot(true_labels, predicted_labels, image, str(tmp / "m.tsv"), str(tmp / "r.tsv"))
+
+
+def roc(tmp: Path, true_labels: list, probabilities_text: str) -> None:
+    path = tmp / "probabilities.tsv"
+    path.write_text(probabilities_text)
+    roc_pr_plot(true_labels, read_probabilities(str(path)), "roc", ImageFile(str(tmp / "roc.png")))
+
+
+# Helpers of the cases on tables, texts and labels (issue 12).
+def written(tmp: Path, content: bytes) -> str:
+    path = tmp / "table.dat"
+    path.write_bytes(content)
+    return str(path)
+
+
+def review_table(path: str) -> None:
+    read_review_table(path, True, ColumnSelection("by_header_name", "text"), None)
+
+
+def half_of_gzipped_reviews() -> bytes:
+    """The first half of a gzipped table: the lines beyond the first few thousand words are cut off."""
+    data = (TEST_DATA / "imdb_reviews_test.tsv.gz").read_bytes()
+    return data[: len(data) // 2]
+
+
+def apply_vocabulary(tmp: Path, rows: str) -> None:
+    """Tokenize in apply mode with a vocabulary (size 10) whose rows below the header are ``rows``."""
+    settings = TokenizerSettings(skip_top=0, vocabulary_size=10)
+    vocabulary = tmp / "vocabulary.tsv"
+    vocabulary.write_text(f"{settings.to_line()}\nword\tindex\tcount\n{rows}")
+    (tmp / "reviews.tsv").write_text("text\ngood film\n")
+    table = read_review_table(str(tmp / "reviews.tsv"), True, ColumnSelection("by_header_name", "text"), None)
+    tokenize(table, settings, str(vocabulary), {"sequences": str(tmp / "x.tsv")})
 
 
 BLOB_X, BLOB_Y = blob_rows(40, ["a", "b", "c"])
@@ -265,7 +329,7 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
         lambda t: architecture_json(fm.sequential("(500, x)", fm.layer("Dense", units=2))),
         "'(500, x)' is not a valid input shape",
     ),
-    ("epochs 0", lambda t: load_plan(str(plan_with(t, epochs=0))), "epochs is 0: train for at least 1 epoch"),
+    ("epochs 0", lambda t: load_plan(str(plan_with(t, epochs=0))), "epochs is 0: use a whole number from 1 to 10000"),
     ("batch size -1", lambda t: load_plan(str(plan_with(t, batch_size=-1))), "batch size is -1"),
     (
         "val_ monitor without validation data",
@@ -315,6 +379,364 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
     ),
     ("tokenizer text column empty", lambda t: tokenizer(t, "id\ttext\n1\t\n2\t \n"), "is empty in every row"),
     ("tokenizer empty file", lambda t: tokenizer(t, ""), "the texts table is empty"),
+    # Settings, plans and plots (issue 12)
+    (
+        "confusion matrix of a regressor's values",
+        lambda t: confusion(t, [1, 2, 3], [0.137, 2.71, 1.0]),
+        "the predicted labels hold 0.137, which is not a class label: give class labels (names or whole numbers)",
+    ),
+    (
+        "confusion matrix of more classes than it can show",
+        lambda t: confusion(t, list(range(240)), list(range(240))),
+        "the true and predicted labels together hold 240 classes, more than the 50 a plot can show",
+    ),
+    (
+        "ROC of more classes than it can show",
+        lambda t: roc(t, list(range(60)), "a\tb\n" + "0.5\t0.5\n" * 60),
+        "the true labels hold 60 classes, more than the 50 a plot can show",
+    ),
+    (
+        "probability outside 0 to 1",
+        lambda t: roc(t, ["a", "b"], "a\tb\n0.2\t0.8\n1.7\t-0.7\n"),
+        "line 3, column 'a' of the probabilities table holds 1.7, which is not a probability from 0 to 1",
+    ),
+    (
+        "two probability columns for one class",
+        lambda t: roc(t, ["a", "b"], "a\ta\n0.2\t0.8\n0.7\t0.3\n"),
+        "the probabilities table has more than one column named 'a': give the predict_proba output",
+    ),
+    (
+        "ROC of a single true class",
+        lambda t: roc(t, ["a", "a"], "a\tb\n0.9\t0.1\n0.8\t0.2\n"),
+        "the true labels hold a single class ('a'), so no curve can be drawn",
+    ),
+    (
+        "learning rate 0 in the builder form",
+        lambda t: plan_from_form(fm.builder_form(learning_rate=0.0), str(TEST_DATA / "imdb_lstm_architecture.json")),
+        "the training plan's optimizer Adam's learning_rate is 0.0: use a number above 0 and at most 10",
+    ),
+    (
+        "learning rate 20 in a plan",
+        lambda t: load_plan(str(plan_with(t, optimizer=adam(learning_rate=20)))),
+        "the training plan's optimizer Adam's learning_rate is 20: use a number above 0 and at most 10",
+    ),
+    (
+        "epochs as text",
+        lambda t: load_plan(str(plan_with(t, epochs="ten"))),
+        "epochs is 'ten': use a whole number from 1 to 10000",
+    ),
+    (
+        "epochs not whole",
+        lambda t: load_plan(str(plan_with(t, epochs=2.5))),
+        "epochs is 2.5: use a whole number from 1 to 10000",
+    ),
+    (
+        "batch size true",
+        lambda t: load_plan(str(plan_with(t, batch_size=True))),
+        "batch size is true: use a whole number, 1 or more",
+    ),
+    (
+        "validation split 1",
+        lambda t: load_plan(str(plan_with(t, validation_split=1))),
+        "validation split is 1: use a number from 0 to below 1",
+    ),
+    (
+        "seed out of NumPy's range",
+        lambda t: load_plan(str(plan_with(t, seed=-1))),
+        "the training plan's seed is -1: use a whole number from 0 to 4294967295",
+    ),
+    (
+        "unknown field in a plan",
+        lambda t: load_plan(str(plan_with(t, epoch=5))),
+        "the training plan has an unknown field 'epoch': its fields are format, format_version, task, model, loss",
+    ),
+    (
+        "missing field in a plan",
+        lambda t: load_plan(str(plan_without(t, "loss"))),
+        "the training plan lacks the field 'loss': write the plan again with 'Create deep learning model'",
+    ),
+    (
+        "unknown optimizer argument",
+        lambda t: load_plan(str(plan_with(t, optimizer=adam(lr=0.01)))),
+        "the training plan's optimizer Adam has no argument 'lr': its arguments are learning_rate, clipnorm, "
+        "clipvalue, beta_1, beta_2, epsilon, amsgrad",
+    ),
+    (
+        "optimizer argument of the wrong type",
+        lambda t: load_plan(str(plan_with(t, optimizer=adam(amsgrad="yes")))),
+        "the training plan's optimizer Adam's amsgrad is 'yes': use true or false",
+    ),
+    (
+        "both gradient clippings",
+        lambda t: load_plan(str(plan_with(t, optimizer=adam(clipnorm=1.0, clipvalue=0.5)))),
+        "the training plan's optimizer Adam sets both clipnorm and clipvalue: Keras clips by one of them",
+    ),
+    (
+        "learning rate schedule object",
+        lambda t: load_plan(
+            str(
+                plan_with(
+                    t,
+                    optimizer=adam(
+                        learning_rate={
+                            "module": "keras.optimizers.schedules",
+                            "class_name": "ExponentialDecay",
+                            "config": {},
+                        }
+                    ),
+                )
+            )
+        ),
+        "learning_rate is the object 'keras.optimizers.schedules.ExponentialDecay': use a number above 0",
+    ),
+    (
+        "optimizer naming os.system",
+        lambda t: load_plan(
+            str(plan_with(t, optimizer={"module": "os", "class_name": "system", "config": {"command": "id"}}))
+        ),
+        "the training plan's optimizer 'os.system' is not one of the allowed optimizers: choose one of SGD, RMSprop, "
+        "Adam",
+    ),
+    (
+        "optimizer with a custom registered name",
+        lambda t: load_plan(str(plan_with(t, optimizer={**adam(), "registered_name": "mine>Adam"}))),
+        "the training plan's optimizer 'mine>Adam' is not one of the allowed optimizers",
+    ),
+    (
+        "loss as a serialized object",
+        lambda t: load_plan(str(plan_with(t, loss={"module": "builtins", "class_name": "eval", "config": {}}))),
+        "the training plan's loss is the object 'builtins.eval', not the name of one of the allowed losses: choose "
+        "one of binary_crossentropy",
+    ),
+    (
+        "metric not allowed",
+        lambda t: load_plan(str(plan_with(t, metrics=["acc", "f1_score"]))),
+        "the training plan's metric 'f1_score' is not one of the allowed metrics: choose one of acc, auc",
+    ),
+    (
+        "callback naming os.system",
+        lambda t: load_plan(str(plan_with(t, callbacks=[{"module": "os", "class_name": "system", "config": {}}]))),
+        "the training plan's callback 'os.system' is not one of the allowed callbacks: choose one of EarlyStopping",
+    ),
+    (
+        "unknown callback argument",
+        lambda t: load_plan(str(plan_with(t, callbacks=one_callback("EarlyStopping", patient=3)))),
+        "the training plan's callback EarlyStopping has no argument 'patient': its arguments are monitor, min_delta, "
+        "patience, mode, restore_best_weights, start_from_epoch",
+    ),
+    (
+        "callback argument of the wrong type",
+        lambda t: load_plan(str(plan_with(t, callbacks=one_callback("EarlyStopping", patience="3")))),
+        "the training plan's callback EarlyStopping's patience is '3': use a whole number, 0 or more",
+    ),
+    (
+        "ReduceLROnPlateau factor 1",
+        lambda t: load_plan(str(plan_with(t, callbacks=one_callback("ReduceLROnPlateau", monitor="loss", factor=1)))),
+        "the training plan's callback ReduceLROnPlateau's factor is 1: use a number above 0 and below 1",
+    ),
+    (
+        "ReduceLROnPlateau min_lr not below the learning rate",
+        lambda t: load_plan(str(plan_with(t, callbacks=one_callback("ReduceLROnPlateau", monitor="loss", min_lr=0.1)))),
+        "ReduceLROnPlateau's min_lr 0.1 is not below the optimizer's learning_rate 0.01, so it can never lower it",
+    ),
+    (
+        "callback watches a quantity training does not report",
+        lambda t: load_plan(str(plan_with(t, callbacks=one_callback("EarlyStopping", monitor="val_accuracy")))),
+        "EarlyStopping watches 'val_accuracy', which training does not report: watch one of loss, acc, val_loss, "
+        "val_acc",
+    ),
+    (
+        "test and validation sizes leave nothing to train on",
+        lambda t: train_split(t, Scheme("train_val_test", 0.5, validation_size=0.5)),
+        "test 0.5 + validation 0.5 leaves nothing to train on: make their sum less than 1",
+    ),
+    (
+        "validation size too small for a row",
+        lambda t: train_split(t, Scheme("train_val", 0.01)),
+        "a validation size of 0.01 holds none of the 40 rows: raise it to at least 0.025 (one row)",
+    ),
+    (
+        "test size out of range",
+        lambda t: train_split(t, Scheme("train_val_test", 1.5, validation_size=0.1)),
+        "the test size is 1.5: use a number above 0 and below 1",
+    ),
+    (
+        "split method not offered",
+        lambda t: train_split(t, Scheme("train_val", 0.25, method="kfold")),
+        "the split method is 'kfold': use one of shuffle, stratified, none",
+    ),
+    (
+        "random state out of range",
+        lambda t: train_split(t, Scheme("train_val", 0.25, random_state=-1)),
+        "the random state of the split is -1: use a whole number from 0 to 4294967295",
+    ),
+    (
+        "stratified part too small for every class",
+        lambda t: train_split(t, Scheme("train_val", 0.05, method="stratified")),
+        "a stratified split of the 40 rows into 38 and a validation part of 2 cannot put all 3 classes on both sides",
+    ),
+    (
+        "plan's validation split leaves nothing to train on",
+        lambda t: train_split(t, Scheme("train_val", 0.25), plan_with(t, validation_split=0.99)),
+        "a validation split of 0.99 of the 30 rows left for training leaves no row to train on: lower it",
+    ),
+    # Tables, texts and labels (issue 12)
+    (
+        "R's write.table: row names under a header one name short",
+        lambda t: features("a\tb\n1\t2\t3\n4\t5\t6\n", t, has_header=True),
+        "the header of the training features table has 2 names but its rows have 3 fields, which is how R's "
+        "write.table writes row names: write the table with write.table(..., row.names = FALSE)",
+    ),
+    (
+        "R's quoted row names, the header option at No",
+        lambda t: targets('"label"\n"1"\t"pos"\n"2"\t"neg"\n', t),
+        "has 1 name but its rows have 2 fields, which is how R's write.table writes row names: write the table "
+        "with write.table(..., row.names = FALSE), or add a name for the first column, and set the header option",
+    ),
+    (
+        "header two names short",
+        lambda t: features("a\tb\n1\t2\t3\t4\n", t, has_header=True),
+        "the header of the training features table has 2 names but its first row has 4 fields: give every column a "
+        "name",
+    ),
+    (
+        "damaged gzip",
+        lambda t: read_feature_matrix(written(t, b"\x1f\x8b" + b"not deflate" * 9), False, ALL, "features table"),
+        "the features table is a damaged or incomplete gzip file: upload it again, or compress it again",
+    ),
+    (
+        "gzip cut in the middle",
+        lambda t: review_table(written(t, half_of_gzipped_reviews())),
+        "the texts table is a damaged or incomplete gzip file: upload it again",
+    ),
+    (
+        "the tokenizer's vocabulary as features",
+        lambda t: features((TEST_DATA / "imdb_vocabulary_short.tsv").read_text(), t),
+        "the training features table looks like the tokenizer's vocabulary, not a feature table: give the "
+        "tokenized feature table (the tokenizer's other output)",
+    ),
+    (
+        "the vocabulary without its settings line as features",
+        lambda t: features("word\tindex\tcount\nfilm\t1\t9\n", t, has_header=True),
+        "looks like the tokenizer's vocabulary, not a feature table",
+    ),
+    (
+        "the vocabulary as targets",
+        lambda t: targets((TEST_DATA / "imdb_vocabulary_short.tsv").read_text(), t, has_header=True),
+        "the targets table looks like the tokenizer's vocabulary, not a table of targets: give the labels",
+    ),
+    (
+        "UTF-16 features",
+        lambda t: read_feature_matrix(written(t, "1\t2\n".encode("utf-16")), False, ALL, "features table"),
+        "the features table is UTF-16, not UTF-8: save it as UTF-8",
+    ),
+    (
+        "comma-separated features",
+        lambda t: features("1,2\n3,4\n", t, columns=ColumnSelection("by_index", "2")),
+        "the training features table looks comma-separated, not tab-separated: change its datatype to csv "
+        "(Galaxy then converts it), or convert it with Galaxy's 'Convert delimiters to TAB' tool",
+    ),
+    (
+        "semicolon-separated targets",
+        lambda t: targets("id;label\n1;pos\n2;neg\n", t, has_header=True),
+        "the targets table looks semicolon-separated, not tab-separated: convert it with Galaxy's 'Convert "
+        "delimiters to TAB' tool",
+    ),
+    (
+        "a Keras model archive as features",
+        lambda t: read_feature_matrix(str(TEST_DATA / "blobs_classifier.keras"), False, ALL, "features table"),
+        "the features table looks like a binary file (a Keras model archive?), not a table",
+    ),
+    (
+        "a binary file as targets",
+        lambda t: read_target_column(written(t, bytes(range(256))), False, ALL, "targets table"),
+        "the targets table looks like a binary file, not a table",
+    ),
+    (
+        "texts table in UTF-16",
+        lambda t: review_table(written(t, "text\ngood film\n".encode("utf-16"))),
+        "the texts table is UTF-16, not UTF-8",
+    ),
+    (
+        "comma-separated texts table",
+        lambda t: tokenizer(t, 'id,text,label\n1,"good, fun",1\n2,bad,0\n'),
+        "the texts table (text column) looks comma-separated, not tab-separated",
+    ),
+    (
+        "texts table written by R with row names",
+        lambda t: tokenizer(t, "text\tlabel\n1\tgood film\t1\n"),
+        "the header of the texts table has 2 names but its rows have 3 fields, which is how R's write.table",
+    ),
+    (
+        "a column of texts as features",
+        lambda t: features("id\treview\n1\tgood film\n2\tbad film\n", t, has_header=True),
+        "line 2, column 2 of the training features table is 'good film', not a number: the column holds text, "
+        "and a feature table holds numbers only: turn texts into word ids with 'Tokenize text into integer",
+    ),
+    (
+        "decimal commas",
+        lambda t: features("1\t2,5\n3\t4,5\n", t),
+        "line 1, column 2 of the training features table is '2,5', not a number: write decimals with a point",
+    ),
+    (
+        "'NA' in a regressor's targets",
+        lambda t: train(t, BLOB_X, "1.5\n" * 20 + "NA\n" + "2.5\n" * 19, "blobs_regressor_plan.json"),
+        "the targets table holds text ('NA'), but a regressor needs numbers",
+    ),
+    (
+        "classes differing only in a space",
+        lambda t: train(t, *blob_rows(40, ["neg", "pos", "pos "]), plan_path=binary_plan(t)),
+        "holds 3 classes, but the loss 'binary_crossentropy' with one sigmoid unit separates two; the classes are "
+        "('neg', 'pos', 'pos '): 'pos' and 'pos ' differ only in case or spaces: write them the same",
+    ),
+    (
+        "more than ten classes",
+        lambda t: train(t, *blob_rows(60, [f"c{i:02}" for i in range(12)])),
+        "holds 12 classes, but the output layer has 3 units; the classes are ('c00', 'c01', 'c02', 'c03', 'c04', "
+        "'c05', 'c06', 'c07', 'c08', 'c09', ... and 2 more): give the last Dense layer 12 units",
+    ),
+    (
+        "an id column as targets",
+        lambda t: train(t, BLOB_X, "".join(f"sample{i}\n" for i in range(40))),
+        "every row of the targets table has a different value, so it looks like an id column, not class labels: "
+        "choose the column that holds the labels",
+    ),
+    (
+        "an id column of a few rows",
+        lambda t: train(t, *blob_rows(8, [f"s{i}" for i in range(8)])),
+        "looks like an id column",
+    ),
+    (
+        "a column name given twice",
+        lambda t: features("a\tx\tb\tc\tx\n1\t2\t3\t4\t5\n", t, True, ColumnSelection("by_header_name", "x")),
+        "the header of the training features table names column 'x' twice (columns 2 and 5): choose it by "
+        "number, or rename one",
+    ),
+    (
+        "vocabulary: a word given twice",
+        lambda t: apply_vocabulary(t, "film\t1\t9\nfilm\t2\t3\n"),
+        "line 4 of the vocabulary table repeats the word 'film' of line 3: remove one of the two rows",
+    ),
+    (
+        "vocabulary: two words with one id",
+        lambda t: apply_vocabulary(t, "film\t1\t9\ngood\t1\t3\n"),
+        "line 4 of the vocabulary table gives the word 'good' the id 1, which line 3 gives 'film' already",
+    ),
+    (
+        "vocabulary: an id beyond the vocabulary size",
+        lambda t: apply_vocabulary(t, "film\t1\t9\ngood\t10\t3\n"),
+        "line 4 of the vocabulary table gives the word 'good' the id 10, but word ids run from 1 to 9",
+    ),
+    (
+        "vocabulary: id 0",
+        lambda t: apply_vocabulary(t, "film\t0\t9\n"),
+        "line 3 of the vocabulary table gives the word 'film' the id 0, but word ids run from 1 to 9 (0 is padding",
+    ),
+    (
+        "vocabulary: an index that is not a number",
+        lambda t: apply_vocabulary(t, "film\tone\t9\n"),
+        "line 3 of the vocabulary table is not a word, a whole-number index and a count",
+    ),
 ]
 
 

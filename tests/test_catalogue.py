@@ -9,10 +9,14 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import fixture_models as fm
+import tool_forms
 from galaxy_keras import catalogue
 from galaxy_keras.architecture import architecture_json, make_layer
+from galaxy_keras.catalogue import Setting
+from galaxy_keras.plan import BATCHING
 from galaxy_keras.runtime import keras
 from galaxy_keras.safety import model_from_config
+from galaxy_keras.training import SCHEMES, SPLIT_METHODS
 
 TOOLS = fm.TEST_DATA.parent / "tools"
 
@@ -55,7 +59,84 @@ def test_builder_options_are_in_the_catalogue(param: str) -> None:
 @pytest.mark.parametrize("name", sorted(catalogue.OPTIMIZERS))
 def test_optimizer_arguments_exist(name: str) -> None:
     accepted = set(inspect.signature(getattr(keras.optimizers, name).__init__).parameters)
-    assert set(catalogue.OPTIMIZERS[name]) | set(catalogue.OPTIMIZER_COMMON_ARGUMENTS) <= accepted
+    assert set(catalogue.optimizer_arguments(name)) <= accepted
+
+
+@pytest.mark.parametrize("name", sorted(catalogue.CALLBACKS))
+def test_callback_arguments_exist(name: str) -> None:
+    accepted = set(inspect.signature(getattr(keras.callbacks, name).__init__).parameters)
+    assert set(catalogue.CALLBACKS[name]) <= accepted
+
+
+def builder_settings() -> dict[str, tuple[dict[str, ET.Element], dict[str, Setting]]]:
+    """Each group of the builder's settings: (the form's params, the catalogue's settings)."""
+    inputs = tool_forms.expanded_tool("keras3_model_builder.xml").find("inputs")
+    groups = {}
+    for when in inputs.findall("conditional[@name='optimizer']/when"):
+        name = when.get("value")
+        groups[f"optimizer {name}"] = (tool_forms.params(when), catalogue.optimizer_arguments(name))
+    for when in inputs.findall("repeat[@name='callbacks']/conditional[@name='callback']/when"):
+        name = when.get("value")
+        groups[f"callback {name}"] = (tool_forms.params(when), catalogue.CALLBACKS[name])
+    fit = tool_forms.params(inputs.find("section[@name='fit_parameters']"))
+    groups["fit parameters"] = (fit, {**catalogue.FIT_SETTINGS, "batching": Setting(str, choices=BATCHING)})
+    return groups
+
+
+def split_settings() -> dict[str, tuple[dict[str, ET.Element], dict[str, Setting]]]:
+    """The training tool's split settings of each scheme: (the form's params, the catalogue's settings)."""
+    inputs = tool_forms.expanded_tool("keras3_train_and_eval.xml").find("inputs")
+    groups = {}
+    for when in inputs.findall("conditional[@name='scheme']/when"):
+        names = ["test_size", "random_state"] + (["validation_size"] if when.get("value") == "train_val_test" else [])
+        expected = {name: catalogue.SPLIT_SETTINGS[name] for name in names}
+        expected["method"] = Setting(str, choices=SPLIT_METHODS)
+        groups[f"scheme {when.get('value')}"] = (tool_forms.params(when.find("section")), expected)
+    return groups
+
+
+FORM_SETTINGS = builder_settings() | split_settings()
+
+
+@pytest.mark.parametrize("group", sorted(FORM_SETTINGS))
+def test_the_forms_offer_the_catalogues_settings_and_ranges(group: str) -> None:
+    """Same names, types and options; each number's min/max and in_range validators are the catalogue's range."""
+    params, expected = FORM_SETTINGS[group]
+    assert {name: tool_forms.form_setting(param) for name, param in params.items()} == expected
+
+
+@pytest.mark.parametrize("group", sorted(FORM_SETTINGS))
+def test_the_forms_defaults_are_in_range(group: str) -> None:
+    params, expected = FORM_SETTINGS[group]
+    for name, param in params.items():
+        value = tool_forms.default(param)
+        assert value is None or expected[name].allows(value), f"{name} starts at {value!r}"
+
+
+def test_the_training_form_offers_the_schemes_the_script_knows() -> None:
+    scheme = tool_forms.expanded_tool("keras3_train_and_eval.xml").find("inputs/conditional[@name='scheme']/param")
+    assert tool_forms.form_setting(scheme).choices == SCHEMES
+
+
+@pytest.mark.parametrize(
+    ("setting", "allowed", "refused", "described"),
+    [
+        (Setting(int, 1, 10000), [1, 10000], [0, 10001, 2.5, True, "3", None], "a whole number from 1 to 10000"),
+        (catalogue.LEARNING_RATE, [1e-9, 1, 10.0], [0, -1, 10.5, float("nan"), float("inf")], "above 0 and at most 10"),
+        (catalogue.DECAY, [0, 0.999], [1, 1.0, -0.1], "a number from 0 to below 1"),
+        (catalogue.FRACTION, [0.5], [0, 1], "a number above 0 and below 1"),
+        (catalogue.COUNT, [0, 10**30], [-1, 1.0], "a whole number, 0 or more"),
+        (Setting(float, high=0), [-0.5, 0], [0.1], "a number at most 0"),
+        (catalogue.FLAG, [True, False], [1, 0, "true"], "true or false"),
+        (catalogue.MODE, ["min"], ["minimum", 1], "one of auto, min, max"),
+    ],
+)
+def test_a_setting_allows_its_type_and_range_only(
+    setting: Setting, allowed: list, refused: list, described: str
+) -> None:
+    assert all(setting.allows(value) for value in allowed)
+    assert not any(setting.allows(value) for value in refused)
+    assert described in setting.describe()
 
 
 # One small Sequential model per layer the form offers: (input shape, the layer's form fields).

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import fixture_models as fm
 from galaxy_keras import plots
+from galaxy_keras.errors import UserInputError
 
 TOOL = fm.TEST_DATA.parent / "tools" / "keras3_ml_visualization.xml"
 
@@ -89,3 +92,48 @@ def test_roc_curve_with_numeric_class_labels(tmp_path: Path, write_table) -> Non
     roc = plots.ImageFile(str(tmp_path / "roc.svg"), "svg")
     plots.roc_pr_plot(["0", "1", "1", "0"], plots.read_probabilities(probabilities), "roc", roc)
     assert "AUC = 1.000" in (tmp_path / "roc.svg").read_text()
+
+
+def test_the_help_states_the_class_limit() -> None:
+    help_text = ET.parse(TOOL).getroot().find("help").text
+    assert f"at most {plots.MAX_CLASSES} classes" in help_text
+
+
+def test_a_regressors_values_are_refused_at_once_before_any_drawing(tmp_path: Path) -> None:
+    values = np.random.default_rng(0).normal(size=100_000)
+    image = tmp_path / "cm.png"
+    for true, predicted in [(values.round(), values), (np.arange(240), np.arange(240))]:
+        started = time.perf_counter()
+        with pytest.raises(UserInputError):
+            plots.confusion_matrix_plot(
+                true, predicted, plots.ImageFile(str(image)), str(tmp_path / "m.tsv"), str(tmp_path / "r.tsv")
+            )
+        assert time.perf_counter() - started < 1
+    assert not image.exists()
+
+
+def test_as_many_classes_as_the_limit_are_drawn(tmp_path: Path) -> None:
+    labels = np.arange(plots.MAX_CLASSES)
+    matrix = tmp_path / "cm.tsv"
+    plots.confusion_matrix_plot(
+        labels, labels, plots.ImageFile(str(tmp_path / "cm.png")), str(matrix), str(tmp_path / "r.tsv")
+    )
+    assert len(matrix.read_text().splitlines()) == plots.MAX_CLASSES + 1
+
+
+def test_whole_numbers_written_as_floats_are_the_same_classes(tmp_path: Path) -> None:
+    """A y_test of 1.0/2.0 against Model Prediction's 1/2: two classes, not four."""
+    matrix = tmp_path / "cm.tsv"
+    plots.confusion_matrix_plot(
+        np.array([1.0, 2.0, 1.0]),
+        np.array([1, 2, 2]),
+        plots.ImageFile(str(tmp_path / "cm.svg"), "svg"),
+        str(matrix),
+        str(tmp_path / "r.tsv"),
+    )
+    assert matrix.read_text().splitlines() == ["true\\predicted\t1\t2", "1\t1\t1", "2\t0\t1"]
+
+
+def test_an_image_format_is_refused_before_any_drawing(tmp_path: Path) -> None:
+    with pytest.raises(UserInputError, match="'jpg' is not an image format this tool writes"):
+        plots.ImageFile(str(tmp_path / "cm.jpg"), "jpg")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import zipfile
 from pathlib import Path
 
@@ -11,9 +12,13 @@ import numpy as np
 import pytest
 
 import fixture_models as fm
+import tool_forms
+from galaxy_keras import catalogue
+from galaxy_keras.plan import load_plan
 from galaxy_keras.prediction import predict_table
 from galaxy_keras.tables import ColumnSelection
-from galaxy_keras.training import Scheme, TableInput, split_rows
+from galaxy_keras.trained_model import TargetEncoding
+from galaxy_keras.training import Scheme, TableInput, split_parts, split_rows
 
 
 def read_tsv(path: str) -> list[list[str]]:
@@ -134,10 +139,137 @@ def test_same_seed_gives_identical_weights_and_predictions(test_data: Path, tmp_
 @pytest.mark.parametrize("method", ["shuffle", "stratified", "none"])
 def test_split_holds_out_the_asked_fraction(method: str) -> None:
     targets = np.array(["a", "b"] * 50)
-    kept, held = split_rows(targets, 0.2, Scheme("train_val", 0.2, method=method, random_state=3), "validation")
+    kept, held = split_rows(targets, 20, Scheme("train_val", 0.2, method=method, random_state=3), "validation")
     assert len(held) == 20 and len(kept) == 80
     assert not set(kept) & set(held)
     if method == "none":
         assert list(held) == list(range(80, 100))
     if method == "stratified":
         assert (targets[held] == "a").sum() == 10
+
+
+def test_train_validate_test_parts_are_the_asked_fractions_of_all_rows() -> None:
+    parts = split_parts(np.array(["a", "b"] * 50), Scheme("train_val_test", 0.2, validation_size=0.3))
+    assert (len(parts.fit), len(parts.validation), len(parts.evaluated)) == (50, 30, 20)
+    assert len(set(parts.fit) | set(parts.validation) | set(parts.evaluated)) == 100
+
+
+def test_one_hot_encoding_is_one_unit_per_class_in_sorted_order() -> None:
+    encoding = TargetEncoding("classifier", "one-hot", ("alpha", "beta", "gamma"))
+    encoded = encoding.encode(np.array(["gamma", "alpha", "beta"]), 3)
+    np.testing.assert_array_equal(encoded, [[0, 0, 1], [1, 0, 0], [0, 1, 0]])
+    assert list(encoding.decode(np.array([[0.1, 0.7, 0.2]]))) == ["beta"]
+
+
+@pytest.mark.parametrize("loss", [name for name, kind in catalogue.LOSSES.items() if kind == "one-hot"])
+def test_one_hot_losses_train_a_softmax_classifier(loss: str, test_data: Path, tmp_path: Path) -> None:
+    form = fm.builder_form(loss=loss, learning_rate=0.01, epochs=30, batch_size=16, seed=1)
+    plan = fm.write_plan(fm.BLOBS_CLASSIFIER_ARCHITECTURE, form, tmp_path / "plan.json")
+    run = fm.train(
+        plan,
+        fm.blobs_table(test_data, "f1,f2,f3,f4"),
+        fm.blobs_table(test_data, "species"),
+        Scheme("train_val", 0.25, method="stratified"),
+        tmp_path,
+        loss,
+    )
+    assert metrics(run.metrics)["accuracy"] >= 0.9, "three classes: chance is 0.33"
+
+
+def two_blobs(folder: Path) -> tuple[TableInput, TableInput]:
+    """The blobs of classes alpha and beta: features and labels, as two tables."""
+    rows = [line.split("\t") for line in (fm.TEST_DATA / "blobs.tsv").read_text().splitlines()[1:]]
+    kept = [row for row in rows if row[4] != "gamma"]
+    (folder / "x.tsv").write_text("".join("\t".join(row[:4]) + "\n" for row in kept))
+    (folder / "y.tsv").write_text("".join(row[4] + "\n" for row in kept))
+    return TableInput(str(folder / "x.tsv"), False, ColumnSelection()), TableInput(
+        str(folder / "y.tsv"), False, ColumnSelection()
+    )
+
+
+@pytest.mark.parametrize("loss", [name for name, kind in catalogue.LOSSES.items() if kind == "binary-margin"])
+def test_hinge_losses_train_a_margin_classifier_and_predict_its_labels(loss: str, tmp_path: Path) -> None:
+    """Labels alpha/beta become 0/1 (Keras' hinge makes them -1/1); the output's sign gives the label back."""
+    architecture = fm.sequential(
+        "(4,)", fm.layer("Dense", units=16, activation="relu"), fm.layer("Dense", units=1, activation="tanh")
+    )
+    form = fm.builder_form(loss=loss, learning_rate=0.01, epochs=20, batch_size=16, seed=1)
+    features, targets = two_blobs(tmp_path)
+    run = fm.train(
+        fm.write_plan(architecture, form, tmp_path / "plan.json"),
+        features,
+        targets,
+        Scheme("train_val", 0.25),
+        tmp_path,
+        loss,
+    )
+    assert metrics(run.metrics)["accuracy"] >= 0.9
+    assert json.loads(zipfile.ZipFile(run.model).read("galaxy_keras.json"))["output_kind"] == "binary-margin"
+    output = tmp_path / "predicted.tsv"
+    predict_table(run.model, features.path, False, ColumnSelection(), "predict", str(output))
+    predicted = [row[0] for row in read_tsv(str(output))[1:]]
+    truth = Path(targets.path).read_text().split()
+    assert set(predicted) == {"alpha", "beta"}
+    assert np.mean(np.array(predicted) == np.array(truth)) >= 0.9
+
+
+OPTIMIZER_FORMS = {
+    when.get("value"): tool_forms.params(when)
+    for when in tool_forms.expanded_tool("keras3_model_builder.xml").findall(
+        "inputs/conditional[@name='optimizer']/when"
+    )
+}
+
+
+@pytest.mark.parametrize("name", sorted(catalogue.OPTIMIZERS))
+def test_every_offered_optimizer_takes_a_training_step_with_the_forms_defaults(name: str, tmp_path: Path) -> None:
+    form = fm.builder_form(task="regressor", loss="mean_squared_error", metrics=("mse",))
+    form["optimizer"] = {"optimizer_type": name} | {
+        argument: tool_forms.default(param) for argument, param in OPTIMIZER_FORMS[name].items()
+    }
+    model = load_plan(str(fm.write_plan(fm.BLOBS_REGRESSOR_ARCHITECTURE, form, tmp_path / "plan.json"))).build_model()
+    assert type(model.optimizer).__name__ == name
+    before = model.get_weights()
+    x = np.random.default_rng(0).normal(size=(8, 4)).astype("float32")
+    model.fit(x, x.sum(axis=1), epochs=1, batch_size=8, verbose=0)
+    assert int(model.optimizer.iterations) == 1
+    assert any(not np.array_equal(old, new) for old, new in zip(before, model.get_weights(), strict=True))
+
+
+def test_whole_numbers_in_a_hand_written_plan_are_taken_as_floats(tmp_path: Path) -> None:
+    """Keras refuses learning_rate=1 and SGD's momentum=0 as integers; the plan's JSON may hold them so."""
+    plan = json.loads((fm.TEST_DATA / "blobs_regressor_plan.json").read_text())
+    plan["optimizer"] = {"class_name": "SGD", "config": {"learning_rate": 1, "momentum": 0}}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    optimizer = load_plan(str(path)).build_model().optimizer
+    assert float(optimizer.learning_rate) == 1.0 and optimizer.momentum == 0.0
+
+
+def test_reduce_lr_on_plateau_lowers_the_learning_rate_in_the_history(test_data: Path, tmp_path: Path) -> None:
+    reduce_lr = {
+        "callback_type": "ReduceLROnPlateau",
+        "monitor": "loss",
+        "mode": "auto",
+        "factor": 0.5,
+        "patience": 0,
+        # No loss falls by 100 in an epoch: every epoch after the first is a plateau, and halves the rate.
+        "min_delta": 100.0,
+        "cooldown": 0,
+        "min_lr": 0.0,
+    }
+    form = fm.builder_form(
+        loss="sparse_categorical_crossentropy", learning_rate=0.01, epochs=4, batch_size=16, callbacks=(reduce_lr,)
+    )
+    run = fm.train(
+        fm.write_plan(fm.BLOBS_CLASSIFIER_ARCHITECTURE, form, tmp_path / "plan.json"),
+        fm.blobs_table(test_data, "f1,f2,f3,f4"),
+        fm.blobs_table(test_data, "species"),
+        Scheme("train_val", 0.25),
+        tmp_path,
+        "reduce_lr",
+    )
+    rows = read_tsv(run.history)
+    column = rows[0].index("learning_rate")
+    # Each epoch's row shows the rate it trained with; the reduction at its end shows in the next row.
+    assert [float(row[column]) for row in rows[1:]] == pytest.approx([0.01, 0.01, 0.005, 0.0025])

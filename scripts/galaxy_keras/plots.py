@@ -39,6 +39,9 @@ COLOR_MAPS = (
 )
 NORMALIZATIONS = {"none": None, "true": "true", "pred": "pred", "all": "all"}
 IMAGE_FORMATS = ("png", "svg", "pdf")
+# More classes than this make a matrix or a legend that nobody can read, and a matrix that takes minutes to draw
+# (240 classes did); so many distinct labels are rarely classes anyway, but a regressor's values.
+MAX_CLASSES = 50
 
 
 @dataclass(frozen=True)
@@ -46,10 +49,13 @@ class ImageFile:
     path: str
     format: str = "png"
 
+    def __post_init__(self) -> None:
+        # Checked here, before anything is drawn, rather than when the drawing is saved.
+        if self.format not in IMAGE_FORMATS:
+            raise UserInputError(f"'{self.format}' is not an image format this tool writes: choose png, svg or pdf.")
+
 
 def _save(figure: plt.Figure, image: ImageFile) -> None:
-    if image.format not in IMAGE_FORMATS:
-        raise UserInputError(f"'{image.format}' is not an image format this tool writes: choose png, svg or pdf.")
     figure.savefig(image.path, format=image.format, dpi=150, bbox_inches="tight")
     plt.close(figure)
 
@@ -61,6 +67,32 @@ def sorted_labels(values: np.ndarray) -> list:
     if numbers.notna().all():
         return [label for _, label in sorted(zip(numbers, distinct, strict=True))]
     return sorted(distinct)
+
+
+def _class_labels(values: Sequence | np.ndarray, what: str) -> np.ndarray:
+    """The labels as text, once checked to be class labels: names or whole numbers, 1.0 written as 1."""
+    series = pd.Series(values)
+    numbers = pd.to_numeric(series, errors="coerce")
+    if numbers.isna().any():
+        return series.astype(str).to_numpy()
+    fractional = (numbers % 1 != 0).to_numpy()
+    if fractional.any():
+        value = numbers.iloc[int(fractional.argmax())]
+        raise UserInputError(
+            f"the {what} hold {value:g}, which is not a class label: give class labels (names or whole numbers), "
+            "such as a classifier's predictions, not a regressor's values."
+        )
+    if numbers.dtype.kind == "f":
+        return numbers.map("{:.0f}".format).to_numpy()
+    return numbers.astype(str).to_numpy()
+
+
+def _check_class_count(n_classes: int, what: str) -> None:
+    if n_classes > MAX_CLASSES:
+        raise UserInputError(
+            f"the {what} hold {n_classes} classes, more than the {MAX_CLASSES} a plot can show: give the labels of a "
+            f"classifier with at most {MAX_CLASSES} classes, not a regressor's values."
+        )
 
 
 def confusion_matrix_plot(
@@ -82,9 +114,14 @@ def confusion_matrix_plot(
         raise UserInputError(
             f"'{color_map}' is not a colour map this tool offers: choose one of {', '.join(COLOR_MAPS)}."
         )
-    true_text = pd.Series(true_labels).astype(str).to_numpy()
-    predicted_text = pd.Series(predicted_labels).astype(str).to_numpy()
+    if normalize not in NORMALIZATIONS:
+        raise UserInputError(
+            f"'{normalize}' is not a normalization this tool offers: choose one of {', '.join(NORMALIZATIONS)}."
+        )
+    true_text = _class_labels(true_labels, "true labels")
+    predicted_text = _class_labels(predicted_labels, "predicted labels")
     labels = sorted_labels(np.concatenate([true_text, predicted_text]))
+    _check_class_count(len(labels), "true and predicted labels together")
     counts = skmetrics.confusion_matrix(true_text, predicted_text, labels=labels)
     shown = skmetrics.confusion_matrix(true_text, predicted_text, labels=labels, normalize=NORMALIZATIONS[normalize])
     _write_matrix(matrix_path, labels, counts)
@@ -147,14 +184,21 @@ def roc_pr_plot(true_labels: np.ndarray, probabilities: pd.DataFrame, title: str
             f"the true labels have {len(true_labels)} rows but the probabilities have "
             f"{len(probabilities)}: give tables of the same samples."
         )
-    true_text = pd.Series(true_labels).astype(str).to_numpy()
+    true_text = _class_labels(true_labels, "true labels")
+    _check_class_count(len(set(true_text)), "true labels")
     classes = [str(name) for name in probabilities.columns]
+    _check_probabilities(probabilities, classes)
     unknown = sorted(set(true_text) - set(classes))
     if unknown:
         raise UserInputError(
             f"the true label '{unknown[0]}' has no column in the probabilities table (columns: "
             f"{', '.join(classes)}): give the "
             "predict_proba output of the same model, with its header."
+        )
+    if len(set(true_text)) < 2:
+        raise UserInputError(
+            f"the true labels hold a single class ('{true_text[0]}'), so no curve can be drawn: give the true labels "
+            "of samples of at least two classes."
         )
     shown = classes[1:] if len(classes) == 2 else classes
     figure, (roc_axes, pr_axes) = plt.subplots(1, 2, figsize=(11, 5))
@@ -177,6 +221,27 @@ def roc_pr_plot(true_labels: np.ndarray, probabilities: pd.DataFrame, title: str
     pr_axes.legend(loc="lower left")
     figure.suptitle(title)
     _save(figure, image)
+
+
+def _check_probabilities(probabilities: pd.DataFrame, classes: list[str]) -> None:
+    """One column per class, each holding probabilities, as Model Prediction's predict_proba writes them."""
+    _check_class_count(len(classes), "probabilities table's columns")
+    repeated = sorted({name for name in classes if classes.count(name) > 1})
+    if repeated:
+        raise UserInputError(
+            f"the probabilities table has more than one column named '{repeated[0]}': give the predict_proba output "
+            "of Model Prediction, one column per class."
+        )
+    values = probabilities.to_numpy(dtype=float)
+    outside = ~((values >= 0) & (values <= 1))  # NaN, from an empty cell, is outside too
+    if outside.any():
+        row, column = np.argwhere(outside)[0]
+        value = values[row, column]
+        shown = "is empty" if np.isnan(value) else f"holds {value:g}"
+        raise UserInputError(
+            f"line {row + 2}, column '{classes[column]}' of the probabilities table {shown}, which is not a "
+            "probability from 0 to 1: give the predict_proba output of a model whose last layer is softmax or sigmoid."
+        )
 
 
 def learning_curves_plot(history: pd.DataFrame, title: str, image: ImageFile) -> None:

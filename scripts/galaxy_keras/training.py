@@ -10,7 +10,9 @@ Schemes:
 from __future__ import annotations
 
 import csv
+import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,15 +20,17 @@ import numpy as np
 from sklearn import metrics as skmetrics
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 
-from galaxy_keras import runtime
+from galaxy_keras import catalogue, runtime
+from galaxy_keras.catalogue import Setting
 from galaxy_keras.errors import UserInputError
 from galaxy_keras.padding import grouped_dataset, masks_padding
-from galaxy_keras.plan import TrainingPlan, load_plan
+from galaxy_keras.plan import TrainingPlan, check_setting, load_plan
 from galaxy_keras.prediction import predict_rows
 from galaxy_keras.runtime import keras
 from galaxy_keras.tables import ColumnSelection, read_feature_matrix, read_target_column
 from galaxy_keras.trained_model import TargetEncoding, TrainedModel, shape_features, target_encoding
 
+SCHEMES = ("train_val", "train_val_test")
 SPLIT_METHODS = ("shuffle", "stratified", "none")
 
 
@@ -39,11 +43,33 @@ class TableInput:
 
 @dataclass(frozen=True)
 class Scheme:
-    name: str  # "train_val" or "train_val_test"
-    test_size: float
-    validation_size: float = 0.0
-    method: str = "shuffle"
+    name: str  # one of SCHEMES
+    test_size: float  # the held-out part, scored at the end; the form calls it 'validation size' for train_val
+    validation_size: float = 0.0  # train_val_test only
+    method: str = "shuffle"  # one of SPLIT_METHODS
     random_state: int | None = 0
+
+    @property
+    def held_out_part(self) -> str:
+        """What the form calls the part scored at the end."""
+        return "validation" if self.name == "train_val" else "test"
+
+
+def check_scheme(scheme: Scheme) -> None:
+    """The split settings as the user gave them, checked before any table is read."""
+    check_setting(scheme.name, Setting(str, choices=SCHEMES), "the scheme")
+    check_setting(scheme.method, Setting(str, choices=SPLIT_METHODS), "the split method")
+    sizes = catalogue.SPLIT_SETTINGS
+    check_setting(scheme.test_size, sizes["test_size"], f"the {scheme.held_out_part} size")
+    if scheme.name == "train_val_test":
+        check_setting(scheme.validation_size, sizes["validation_size"], "the validation size")
+        if scheme.test_size + scheme.validation_size >= 1:
+            raise UserInputError(
+                f"test {scheme.test_size} + validation {scheme.validation_size} leaves nothing to train on: make "
+                "their sum less than 1."
+            )
+    if scheme.random_state is not None:
+        check_setting(scheme.random_state, sizes["random_state"], "the random state of the split")
 
 
 @dataclass(frozen=True)
@@ -53,33 +79,47 @@ class TrainingOutputs:
     history: str
 
 
-def split_rows(targets: np.ndarray, size: float, scheme: Scheme, part: str) -> tuple[np.ndarray, np.ndarray]:
-    """(kept, held-out) row indices; the held-out part is ``size`` of the rows."""
+def split_rows(
+    targets: np.ndarray, n_held: int, scheme: Scheme, part: str, rows: str = "rows"
+) -> tuple[np.ndarray, np.ndarray]:
+    """(kept, held-out) row indices: ``n_held`` of the ``rows`` (as messages call them) are held out."""
     n_rows = len(targets)
-    n_held = round(size * n_rows)
-    if not 0 < size < 1 or n_held < 1 or n_held >= n_rows:
-        raise UserInputError(
-            f"a {part} size of {size} of {n_rows} rows leaves no rows for training or for the {part} part: "
-            "use a fraction between 0 and 1 that keeps at least one row on each side."
-        )
     if scheme.method == "none":
         return np.arange(n_rows - n_held), np.arange(n_rows - n_held, n_rows)
     if scheme.method == "stratified":
-        _, counts = np.unique(targets, return_counts=True)
-        if counts.min() < 2:
-            raise UserInputError(
-                "a stratified split needs at least two rows of every class: use a plain shuffle split."
-            )
+        _check_stratifiable(targets, n_held, part, rows)
         splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_held, random_state=scheme.random_state)
     else:
         splitter = ShuffleSplit(n_splits=1, test_size=n_held, random_state=scheme.random_state)
-    try:
-        kept, held = next(splitter.split(np.zeros(n_rows), targets))
-    except ValueError as error:
-        raise UserInputError(
-            f"the rows cannot be split that way: {error}. Use a larger {part} size or a plain shuffle."
-        ) from None
+    kept, held = next(splitter.split(np.zeros(n_rows), targets))
     return kept, held
+
+
+def _check_stratifiable(targets: np.ndarray, n_held: int, part: str, rows: str) -> None:
+    """What scikit-learn needs to keep every class on both sides, said in rows rather than in its own terms."""
+    classes, counts = np.unique(targets, return_counts=True)
+    if counts.min() < 2:
+        raise UserInputError(
+            f"class '{classes[counts.argmin()]}' has a single row among the {rows}: a stratified split needs at least "
+            "two rows of every class; use a shuffle split."
+        )
+    n_kept = len(targets) - n_held
+    if min(n_held, n_kept) < len(classes):
+        raise UserInputError(
+            f"a stratified split of the {len(targets)} {rows} into {n_kept} and a {part} part of {n_held} cannot "
+            f"put all {len(classes)} classes on both sides: choose a {part} size that keeps at least "
+            f"{len(classes)} rows on each side, or use a shuffle split."
+        )
+
+
+def _part_rows(size: float, n_rows: int, part: str) -> int:
+    """How many of the rows a part of ``size`` holds."""
+    n_part = round(size * n_rows)
+    if n_part < 1:
+        raise UserInputError(
+            f"a {part} size of {size} holds none of the {n_rows} rows: raise it to at least {1 / n_rows:.3g} (one row)."
+        )
+    return n_part
 
 
 def evaluation_metrics(
@@ -165,11 +205,24 @@ class Parts:
 
 
 def split_parts(targets: np.ndarray, scheme: Scheme) -> Parts:
+    n_rows, part = len(targets), scheme.held_out_part
+    n_evaluated = _part_rows(scheme.test_size, n_rows, part)
     if scheme.name == "train_val":
-        fit, evaluated = split_rows(targets, scheme.test_size, scheme, "validation")
+        if n_evaluated >= n_rows:
+            raise UserInputError(
+                f"a validation size of {scheme.test_size} of {n_rows} rows leaves no row to train on: lower it."
+            )
+        fit, evaluated = split_rows(targets, n_evaluated, scheme, part)
         return Parts(fit, None, evaluated, f"validation ({len(evaluated)} rows)")
-    kept, evaluated = split_rows(targets, scheme.test_size, scheme, "test")
-    fit, validation = split_rows(targets[kept], scheme.validation_size / (1 - scheme.test_size), scheme, "validation")
+    n_validation = _part_rows(scheme.validation_size, n_rows, "validation")
+    if n_evaluated + n_validation >= n_rows:
+        raise UserInputError(
+            f"test {scheme.test_size} + validation {scheme.validation_size} of {n_rows} rows leave no row to train "
+            "on: make their sum smaller."
+        )
+    kept, evaluated = split_rows(targets, n_evaluated, scheme, part)
+    after_test = "rows left after holding out the test part"
+    fit, validation = split_rows(targets[kept], n_validation, scheme, "validation", after_test)
     return Parts(kept[fit], kept[validation], evaluated, f"test ({len(evaluated)} rows)")
 
 
@@ -184,23 +237,30 @@ def read_training_tables(features: TableInput, targets: TableInput) -> tuple[np.
     return x, y
 
 
-def fit(trained: TrainedModel, plan: TrainingPlan, x: np.ndarray, y: np.ndarray, parts: Parts) -> Any:
-    """Train on the fit rows; per-epoch validation comes from the scheme's part or the plan's validation split."""
-    units = _units(trained.model)
+def fit(
+    trained: TrainedModel,
+    plan: TrainingPlan,
+    x: np.ndarray,
+    y: np.ndarray,
+    parts: Parts,
+    extra_callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> Any:
+    """Train on the fit rows; per-epoch validation comes from the scheme's part or the plan's validation split.
+
+    ``extra_callbacks`` run after the plan's (the hyperparameter search reports each epoch's score with one).
+    """
+    units = output_units(trained.model)
     if parts.validation is not None:
         validation: dict[str, Any] = {
             "validation_data": (x[parts.validation], trained.encoding.encode(y[parts.validation], units))
         }
     else:
-        if plan.validation_split and len(parts.fit) * plan.validation_split < 1:
-            raise UserInputError(
-                f"a validation split of {plan.validation_split} of {len(parts.fit)} training rows is empty: "
-                "raise it or use more rows."
-            )
+        _check_validation_split(plan.validation_split, len(parts.fit))
         validation = {"validation_split": plan.validation_split}
     callbacks = [
         *plan.build_callbacks(has_validation_data=parts.validation is not None or plan.validation_split > 0),
         EpochTimer(),
+        *extra_callbacks,
     ]
     encoded = trained.encoding.encode(y[parts.fit], units)
     if plan.batching == "grouped" and masks_padding(trained.model):
@@ -217,11 +277,32 @@ def fit(trained: TrainedModel, plan: TrainingPlan, x: np.ndarray, y: np.ndarray,
     )
 
 
+def _keras_split_at(n_rows: int, validation_split: float) -> int:
+    """How many rows Keras trains on with a validation split: the first ones, before any shuffling."""
+    return math.floor(n_rows * (1.0 - validation_split))
+
+
+def _check_validation_split(validation_split: float, n_rows: int) -> None:
+    """Refuse, before training, a plan's validation split that Keras would find empty or all-consuming."""
+    if not validation_split:
+        return
+    split_at = _keras_split_at(n_rows, validation_split)
+    if split_at == n_rows:
+        raise UserInputError(
+            f"a validation split of {validation_split} of the {n_rows} rows left for training is empty: raise it "
+            "or use more rows."
+        )
+    if split_at == 0:
+        raise UserInputError(
+            f"a validation split of {validation_split} of the {n_rows} rows left for training leaves no row to "
+            "train on: lower it or use more rows."
+        )
+
+
 def _fit_grouped(model, plan: TrainingPlan, x: np.ndarray, y: np.ndarray, validation: dict, callbacks: list) -> Any:
     """Fit in padding-aware batches (see ``padding``); per-epoch validation is batched the same way, in order."""
     if "validation_split" in validation:
-        # As Keras splits arrays: the last fraction of the rows, before any shuffling.
-        split_at = int(len(x) * (1 - plan.validation_split)) if plan.validation_split else len(x)
+        split_at = _keras_split_at(len(x), plan.validation_split)
         x, y, validation_x, validation_y = x[:split_at], y[:split_at], x[split_at:], y[split_at:]
     else:
         validation_x, validation_y = validation["validation_data"]
@@ -244,6 +325,7 @@ def _fit_grouped(model, plan: TrainingPlan, x: np.ndarray, y: np.ndarray, valida
 def train_and_evaluate(
     plan_path: str, features: TableInput, targets: TableInput, scheme: Scheme, outputs: TrainingOutputs
 ) -> None:
+    check_scheme(scheme)
     plan = load_plan(plan_path)
     if scheme.method == "stratified" and plan.task != "classifier":
         raise UserInputError("a stratified split needs class labels: use a shuffle split for a regressor.")
@@ -251,15 +333,15 @@ def train_and_evaluate(
     x, y = read_training_tables(features, targets)
     model = plan.build_model()
     x = shape_features(model, x, "training features table", 2 if features.has_header else 1)
-    trained = TrainedModel(model, target_encoding(y, plan.task, plan.loss, _units(model), "targets table"))
+    trained = TrainedModel(model, target_encoding(y, plan.task, plan.loss, output_units(model), "targets table"))
     parts = split_parts(y, scheme)
     history = fit(trained, plan, x, y, parts)
     rows = parts.evaluated
-    scores = evaluation_metrics(trained, x[rows], trained.encoding.encode(y[rows], _units(model)), y[rows])
+    scores = evaluation_metrics(trained, x[rows], trained.encoding.encode(y[rows], output_units(model)), y[rows])
     write_metrics(outputs.metrics, scores, parts.evaluated_on)
     write_history(outputs.history, history)
     trained.save(outputs.model)
 
 
-def _units(model) -> int:
+def output_units(model) -> int:
     return int(model.outputs[0].shape[-1])
