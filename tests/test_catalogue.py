@@ -201,3 +201,12 @@ def test_bidirectional_wraps_the_chosen_recurrent_layer() -> None:
     }
     layer = make_layer({"layer_type": "Bidirectional", "merge_mode": "sum", "wrapped_layer": wrapped}, 1)
     assert type(layer.forward_layer).__name__ == "GRU" and layer.merge_mode == "sum"
+
+
+def test_the_layer_forms_number_fields_have_the_catalogues_ranges() -> None:
+    """The hyperparameter search checks candidate layer values against catalogue.LAYER_FIELD_SETTINGS."""
+    macros = ET.parse(tool_forms.TOOLS / "layer_macros.xml").getroot()
+    ranged = [param for param in macros.iter("param") if param.get("name") in catalogue.LAYER_FIELD_SETTINGS]
+    assert {param.get("name") for param in ranged} == set(catalogue.LAYER_FIELD_SETTINGS)
+    for param in ranged:
+        assert tool_forms.form_setting(param) == catalogue.LAYER_FIELD_SETTINGS[param.get("name")], param.get("name")
