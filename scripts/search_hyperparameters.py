@@ -39,9 +39,9 @@ def search(form: dict, args: Namespace) -> None:
         ],
         form["strategy"]["strategy_type"],
         Budget(candidates=budget["candidates"], minutes=budget.get("minutes")),
-        Validation(folds=validation["folds"], seed=seed)
+        Validation(folds=validation["folds"], seed=seed, rows=scoring.get("rows"))
         if validation["validation_type"] == "kfold"
-        else Validation(held_out=validation["held_out"], seed=seed),
+        else Validation(held_out=validation["held_out"], seed=seed, rows=scoring.get("rows")),
         scoring["metric"],
         SearchOutputs(results=args.results, best_plan=args.best_plan, plot=args.plot),
     )

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import fixture_models as fm
+from galaxy_keras import search as search_module
 from galaxy_keras.errors import UserInputError
 from galaxy_keras.plan import load_plan
 from galaxy_keras.search import (
@@ -21,6 +22,7 @@ from galaxy_keras.search import (
     fold_splits,
     parse_parameter,
     run_search,
+    sample_rows,
 )
 
 TUTORIAL_PLAN = str(fm.TEST_DATA / "imdb_lstm_plan.json")
@@ -217,3 +219,27 @@ def test_a_search_that_cannot_run_is_refused(tmp_path: Path, options: dict, mess
 def test_a_grid_needs_lists(tmp_path: Path) -> None:
     with pytest.raises(UserInputError, match="a grid search takes lists of values, but learning_rate is a range"):
         search(tmp_path, [{"setting": "learning_rate", "values": "0.001 .. 0.1"}])
+
+
+def test_a_sample_is_seeded_stratified_and_keeps_groups_whole() -> None:
+    targets = np.array(["a"] * 80 + ["b"] * 20)
+    chosen = sample_rows(targets, None, Validation(seed=2, rows=50), stratify=True)
+    assert len(chosen) == 50 and list(targets[chosen]).count("b") == 10
+    assert (chosen == sample_rows(targets, None, Validation(seed=2, rows=50), stratify=True)).all()
+    groups = np.repeat(np.arange(20), 5).astype(str)
+    chosen = sample_rows(targets, groups, Validation(seed=2, rows=50), stratify=True)
+    picked = set(groups[chosen])
+    assert len(chosen) == 50 and all((groups[chosen] == group).sum() == 5 for group in picked)
+
+
+def test_a_search_on_a_sample_splits_only_the_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    split_sizes = []
+    original = search_module.fold_splits
+    monkeypatch.setattr(
+        search_module,
+        "fold_splits",
+        lambda targets, *rest, **options: split_sizes.append(len(targets)) or original(targets, *rest, **options),
+    )
+    outputs = search(tmp_path, [], validation=Validation(held_out=0.25, seed=0, rows=60))
+    assert split_sizes == [60]
+    assert read_rows(outputs["results"])[0]["state"] == "complete"

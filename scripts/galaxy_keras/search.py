@@ -85,11 +85,13 @@ class Parameter:
 
 @dataclass(frozen=True)
 class Validation:
-    """How a candidate is scored: on one held-out part (``folds`` 1) or in k folds, seeded."""
+    """How a candidate is scored: on one held-out part (``folds`` 1) or in k folds, seeded; with ``rows``, on a
+    seeded sample of that many rows (stratified, whole groups) instead of all."""
 
     folds: int = 1
     held_out: float = 0.2
     seed: int = 0
+    rows: int | None = None
 
 
 @dataclass(frozen=True)
@@ -285,6 +287,23 @@ def fold_splits(
     return list(splitter.split(np.zeros(n_rows), targets, groups))
 
 
+def sample_rows(targets: np.ndarray, groups: np.ndarray | None, validation: Validation, stratify: bool) -> np.ndarray:
+    """The rows of a seeded sample of ``validation.rows`` rows: stratified for classifiers, whole groups (then
+    about that many rows)."""
+    n_rows, size = len(targets), validation.rows or len(targets)
+    if size < 2:
+        raise UserInputError(f"a sample of {size} rows cannot be split: search on at least 10 rows, or on all.")
+    if groups is not None:
+        splitter: Any = GroupShuffleSplit(n_splits=1, train_size=size / n_rows, random_state=validation.seed)
+    elif stratify:
+        _check_class_sizes(targets, 2, "a stratified sample")
+        splitter = StratifiedShuffleSplit(n_splits=1, train_size=size, random_state=validation.seed)
+    else:
+        splitter = ShuffleSplit(n_splits=1, train_size=size, random_state=validation.seed)
+    chosen, _ = next(splitter.split(np.zeros(n_rows), targets, groups))
+    return np.sort(chosen)
+
+
 def _check_class_sizes(targets: np.ndarray, needed: int, what: str) -> None:
     classes, counts = np.unique(targets, return_counts=True)
     smallest = int(counts.argmin())
@@ -419,6 +438,10 @@ def run_search(
 
     x, y = read_training_tables(features, targets)
     group_values = _read_groups(groups, len(y))
+    if validation.rows is not None and validation.rows < len(y):
+        chosen = sample_rows(y, group_values, validation, stratify=plan.task == "classifier")
+        x, y = x[chosen], y[chosen]
+        group_values = None if group_values is None else group_values[chosen]
     runtime.seed_everything(plan.seed)
     x = shape_features(plan.build_model(), x, "training features table", 2 if features.has_header else 1)
     folds = fold_splits(y, group_values, validation, stratify=plan.task == "classifier")
