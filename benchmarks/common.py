@@ -167,8 +167,14 @@ def suite_pipeline(
         "seed": 0,
     }
     runs["builder"] = ctx.script("create_model.py", builder, "--output", folder / "plan.json")
+    return runs | suite_train_and_predict(ctx, folder / "plan.json", tables, folder)
+
+
+def suite_train_and_predict(ctx: Context, plan: Path, tables: dict[str, Path], folder: Path) -> dict[str, Run]:
+    """The training and prediction scripts on a training plan: metrics, model, history and predictions in folder."""
+    runs = {}
     training = {
-        "plan": str(folder / "plan.json"),
+        "plan": str(plan),
         "features": str(tables["X_train"]),
         "features_has_header": False,
         "features_columns": ALL_COLUMNS,

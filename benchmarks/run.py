@@ -23,6 +23,7 @@ from benchmarks.sections.padding import padding_batches
 from benchmarks.sections.prediction import prediction_throughput
 from benchmarks.sections.reading import reading
 from benchmarks.sections.scaling import scaling
+from benchmarks.sections.search import search
 from benchmarks.sections.streaming import streaming
 from benchmarks.sections.tokenizer import tokenizer
 from benchmarks.sections.training import training
@@ -38,6 +39,7 @@ SECTIONS = (
     "scaling",
     "streaming",
     "end-to-end",
+    "search",
 )
 # The closing figures, each measured by one section; overhead_ratio is printed last.
 FIGURES = ("train_speedup", "predict_speedup", "masked_test_accuracy", "e2e_ratio", "overhead_ratio")
@@ -63,6 +65,7 @@ def main() -> int:
         "scaling": lambda: scaling(ctx),
         "streaming": lambda: streaming(ctx),
         "end-to-end": lambda: end_to_end(ctx),
+        "search": lambda: search(ctx, full),
     }
     for name in SECTIONS:
         if name in sections:
