@@ -181,7 +181,10 @@ def suite_train_and_predict(ctx: Context, plan: Path, tables: dict[str, Path], f
         "targets": str(tables["y_train"]),
         "targets_has_header": False,
         "targets_columns": ALL_COLUMNS,
-        "scheme": {"scheme_type": "train_val", "split": {"test_size": 0.1, "method": "shuffle", "random_state": 0}},
+        "scheme": {
+            "scheme_type": "train_val",
+            "split": {"test_size": 0.1, "split_method": {"method": "shuffle"}, "random_state": 0},
+        },
     }
     runs["training"] = ctx.script(
         "train_and_evaluate.py",

@@ -9,19 +9,23 @@ from galaxy_keras.tables import ColumnSelection
 def train(form: dict, args: Namespace) -> None:
     from galaxy_keras.training import Scheme, TableInput, TrainingOutputs, train_and_evaluate  # uses Keras (see cli)
 
-    def table(name: str) -> TableInput:
-        return TableInput(form[name], form[f"{name}_has_header"], ColumnSelection.from_form(form[f"{name}_columns"]))
+    def table(values: dict, name: str) -> TableInput:
+        return TableInput(
+            values[name], values[f"{name}_has_header"], ColumnSelection.from_form(values[f"{name}_columns"])
+        )
 
     split = form["scheme"]["split"]
+    method = split["split_method"]
     scheme = Scheme(
         name=form["scheme"]["scheme_type"],
         test_size=split["test_size"],
         validation_size=split.get("validation_size") or 0.0,
-        method=split["method"],
+        method=method["method"],
         random_state=split.get("random_state"),
+        groups=table(method, "groups") if method["method"] == "group" else None,
     )
     outputs = TrainingOutputs(metrics=args.metrics, model=args.model, history=args.history)
-    train_and_evaluate(form["plan"], table("features"), table("targets"), scheme, outputs)
+    train_and_evaluate(form["plan"], table(form, "features"), table(form, "targets"), scheme, outputs)
 
 
 if __name__ == "__main__":

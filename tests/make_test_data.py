@@ -56,7 +56,11 @@ def write_tokenized(train: pd.DataFrame, test: pd.DataFrame) -> None:
 
 
 def write_blobs(rng: np.random.Generator) -> None:
-    """Three well separated classes with string labels, and a numeric target, for classifier and regressor tests."""
+    """Three well separated classes with string labels, and a numeric target, for classifier and regressor tests.
+
+    blobs_groups.tsv names each row's group: 24 groups (g01 to g24) of 5 rows made one after another from one class's
+    centre (as the samples of one patient), for the group split tests.
+    """
     centres = {"alpha": (0.0, 0.0, 0.0, 0.0), "beta": (4.0, 4.0, 0.0, 0.0), "gamma": (0.0, 4.0, 4.0, 4.0)}
     rows = []
     for label, centre in centres.items():
@@ -66,6 +70,8 @@ def write_blobs(rng: np.random.Generator) -> None:
             rows.append([*np.round(point, 4), label, round(size, 4)])
     table = pd.DataFrame(rows, columns=["f1", "f2", "f3", "f4", "species", "size"]).sample(frac=1, random_state=SEED)
     table.to_csv(TEST_DATA / "blobs.tsv", sep="\t", index=False)
+    groups = pd.DataFrame({"group": [f"g{row // 5 + 1:02}" for row in table.index]})  # the index: the order made
+    groups.to_csv(TEST_DATA / "blobs_groups.tsv", sep="\t", index=False)
 
 
 def write_vocabulary_short() -> None:

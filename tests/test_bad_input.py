@@ -188,6 +188,16 @@ def apply_vocabulary(tmp: Path, rows: str) -> None:
     tokenize(table, settings, str(vocabulary), {"sequences": str(tmp / "x.tsv")})
 
 
+# Helper of the group split cases (issue 13).
+def group_split(
+    tmp: Path, groups_text: str, scheme: str = "train_val", sizes: tuple[float, float] = (0.25, 0.0)
+) -> None:
+    """Train the 40 blob rows with a group split, each row's group read from ``groups_text``."""
+    (tmp / "groups.tsv").write_text(groups_text)
+    groups = TableInput(str(tmp / "groups.tsv"), False, ALL)
+    train_split(tmp, Scheme(scheme, sizes[0], sizes[1], method="group", groups=groups))
+
+
 BLOB_X, BLOB_Y = blob_rows(40, ["a", "b", "c"])
 IMDB_X_ROW = "\t".join(["5"] * 500) + "\n"
 
@@ -736,6 +746,34 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
         "vocabulary: an index that is not a number",
         lambda t: apply_vocabulary(t, "film\tone\t9\n"),
         "line 3 of the vocabulary table is not a word, a whole-number index and a count",
+    ),
+    # Group splits (issue 13)
+    (
+        "group split without a groups table",
+        lambda t: train_split(t, Scheme("train_val", 0.25, method="group")),
+        "a group split needs a groups table: give the column that names each row's group, or use a shuffle split.",
+    ),
+    (
+        "groups table of another row count",
+        lambda t: group_split(t, "p1\np2\n" * 15),
+        "the groups table has 30 rows but the targets table has 40: give one group per row.",
+    ),
+    (
+        "a single group",
+        lambda t: group_split(t, "p1\n" * 40),
+        "all 40 rows belong to one group ('p1'): a group split needs at least two groups; check the groups column, "
+        "or use a shuffle split.",
+    ),
+    (
+        "group split: the held-out part takes every group",
+        lambda t: group_split(t, "p1\np2\n" * 20, sizes=(0.6, 0.0)),
+        "the validation part of a group split takes all 2 groups of the 40 rows, leaving none to train on: lower the "
+        "validation size, or give more groups.",
+    ),
+    (
+        "group split: one group left after the test part",
+        lambda t: group_split(t, "p1\np2\n" * 20, "train_val_test", (0.25, 0.25)),
+        "all 20 rows left after holding out the test part belong to one group ('p",
     ),
 ]
 

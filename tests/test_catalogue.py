@@ -26,7 +26,7 @@ def options(file_name: str, param_name: str) -> set[str]:
     return {
         option.get("value")
         for param in root.iter("param")
-        if param.get("name") == param_name
+        if tool_forms.param_name(param) == param_name
         for option in param.iter("option")
     }
 
@@ -91,7 +91,9 @@ def split_settings() -> dict[str, tuple[dict[str, ET.Element], dict[str, Setting
         names = ["test_size", "random_state"] + (["validation_size"] if when.get("value") == "train_val_test" else [])
         expected = {name: catalogue.SPLIT_SETTINGS[name] for name in names}
         expected["method"] = Setting(str, choices=SPLIT_METHODS)
-        groups[f"scheme {when.get('value')}"] = (tool_forms.params(when.find("section")), expected)
+        section = when.find("section")
+        form = tool_forms.params(section) | tool_forms.params(section.find("conditional[@name='split_method']"))
+        groups[f"scheme {when.get('value')}"] = (form, expected)
     return groups
 
 
@@ -206,7 +208,8 @@ def test_bidirectional_wraps_the_chosen_recurrent_layer() -> None:
 def test_the_layer_forms_number_fields_have_the_catalogues_ranges() -> None:
     """The hyperparameter search checks candidate layer values against catalogue.LAYER_FIELD_SETTINGS."""
     macros = ET.parse(tool_forms.TOOLS / "layer_macros.xml").getroot()
-    ranged = [param for param in macros.iter("param") if param.get("name") in catalogue.LAYER_FIELD_SETTINGS]
-    assert {param.get("name") for param in ranged} == set(catalogue.LAYER_FIELD_SETTINGS)
+    ranged = [param for param in macros.iter("param") if tool_forms.param_name(param) in catalogue.LAYER_FIELD_SETTINGS]
+    assert {tool_forms.param_name(param) for param in ranged} == set(catalogue.LAYER_FIELD_SETTINGS)
     for param in ranged:
-        assert tool_forms.form_setting(param) == catalogue.LAYER_FIELD_SETTINGS[param.get("name")], param.get("name")
+        name = tool_forms.param_name(param)
+        assert tool_forms.form_setting(param) == catalogue.LAYER_FIELD_SETTINGS[name], name

@@ -45,7 +45,7 @@ def test_failure_is_one_line_exit_1_and_no_output(tmp_path: Path) -> None:
                 "targets_columns": {"selection_mode": "all_columns"},
                 "scheme": {
                     "scheme_type": "train_val",
-                    "split": {"test_size": 0.1, "method": "shuffle", "random_state": 0},
+                    "split": {"test_size": 0.1, "split_method": {"method": "shuffle"}, "random_state": 0},
                 },
             }
         )
@@ -87,7 +87,7 @@ def test_training_writes_only_its_outputs_and_cleans_its_temporary_files(tmp_pat
                 "targets_columns": {"selection_mode": "by_header_name", "columns": "species"},
                 "scheme": {
                     "scheme_type": "train_val",
-                    "split": {"test_size": 0.2, "method": "shuffle", "random_state": 0},
+                    "split": {"test_size": 0.2, "split_method": {"method": "shuffle"}, "random_state": 0},
                 },
             }
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import zipfile
+from itertools import combinations
 from pathlib import Path
 
 import h5py
@@ -18,7 +19,7 @@ from galaxy_keras.plan import load_plan
 from galaxy_keras.prediction import predict_table
 from galaxy_keras.tables import ColumnSelection
 from galaxy_keras.trained_model import TargetEncoding
-from galaxy_keras.training import Scheme, TableInput, split_parts, split_rows
+from galaxy_keras.training import SCHEMES, Scheme, TableInput, split_parts, split_rows
 
 
 def read_tsv(path: str) -> list[list[str]]:
@@ -152,6 +153,63 @@ def test_train_validate_test_parts_are_the_asked_fractions_of_all_rows() -> None
     parts = split_parts(np.array(["a", "b"] * 50), Scheme("train_val_test", 0.2, validation_size=0.3))
     assert (len(parts.fit), len(parts.validation), len(parts.evaluated)) == (50, 30, 20)
     assert len(set(parts.fit) | set(parts.validation) | set(parts.evaluated)) == 100
+
+
+def uneven_groups() -> np.ndarray:
+    """Each row's group: 24 groups of 1 to 8 rows (108 rows), their rows scattered over the table."""
+    groups = np.repeat([f"g{index:02}" for index in range(24)], [1, 2, 3, 4, 5, 6, 7, 8] * 3)
+    return np.random.default_rng(5).permutation(groups)
+
+
+def group_parts(name: str, random_state: int, groups: np.ndarray) -> list[np.ndarray]:
+    """The rows of each part of a group split (test/validation 0.2 each): fit, held out, and validation if any."""
+    scheme = Scheme(name, 0.2, 0.2 if name == "train_val_test" else 0.0, method="group", random_state=random_state)
+    parts = split_parts(np.array(["a", "b"] * (len(groups) // 2)), scheme, groups)
+    return [parts.fit, parts.evaluated] + ([] if parts.validation is None else [parts.validation])
+
+
+@pytest.mark.parametrize("name", SCHEMES)
+@pytest.mark.parametrize("random_state", [0, 1, 2, 3, 42])
+def test_a_group_split_never_puts_a_group_on_two_sides(name: str, random_state: int) -> None:
+    groups = uneven_groups()
+    parts = group_parts(name, random_state, groups)
+    assert sorted(np.concatenate(parts)) == list(range(len(groups))), "every row in exactly one part"
+    names = [set(groups[rows]) for rows in parts]
+    assert all(names), "no part is empty"
+    for first, second in combinations(names, 2):
+        assert not first & second
+
+
+@pytest.mark.parametrize("name", SCHEMES)
+def test_the_same_random_state_gives_the_same_group_split(name: str) -> None:
+    groups = uneven_groups()
+    first, again, other = (group_parts(name, random_state, groups) for random_state in (7, 7, 8))
+    for rows, same in zip(first, again, strict=True):
+        np.testing.assert_array_equal(rows, same)
+    assert set(first[1]) != set(other[1]), "another random state holds out other groups"
+
+
+def test_a_group_split_holds_out_whole_groups_so_its_share_of_rows_is_approximate() -> None:
+    groups = np.repeat([f"g{index:02}" for index in range(24)], 5)
+    fit, test, validation = group_parts("train_val_test", 0, groups)
+    # 0.2 of 120 rows is 24 rows, but of 24 groups 4.8, rounded up to 5 groups: 25 rows; likewise the validation part.
+    assert (len(fit), len(test), len(validation)) == (70, 25, 25)
+
+
+def test_a_group_split_trains_on_some_groups_and_scores_others(test_data: Path, tmp_path: Path) -> None:
+    """blobs_groups.tsv: 24 groups of 5 rows of one class each, read as the form gives them."""
+    groups = TableInput(str(test_data / "blobs_groups.tsv"), True, ColumnSelection("by_header_name", "group"))
+    run = fm.train(
+        test_data / "blobs_classifier_plan.json",
+        fm.blobs_table(test_data, "f1,f2,f3,f4"),
+        fm.blobs_table(test_data, "species"),
+        Scheme("train_val_test", 0.2, 0.2, method="group", random_state=1, groups=groups),
+        tmp_path,
+        "groups",
+    )
+    assert read_tsv(run.metrics)[1][2] == "test (25 rows)"
+    assert metrics(run.metrics)["accuracy"] >= 0.9
+    assert read_tsv(run.history)[0] == ["epoch", "loss", "acc", "val_loss", "val_acc", "seconds"]
 
 
 def test_one_hot_encoding_is_one_unit_per_class_in_sorted_order() -> None:

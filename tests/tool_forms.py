@@ -65,7 +65,7 @@ def _end(param: ET.Element, side: str) -> tuple[float | None, bool]:
     for validator in param.iter("validator"):
         if validator.get("type") == "in_range" and validator.get(side) is not None:
             ends.append((validator.get(side), validator.get(f"exclude_{side}") == "true"))
-    assert len(ends) <= 1, f"{param.get('name')}: its {side} is given more than once"
+    assert len(ends) <= 1, f"{param_name(param)}: its {side} is given more than once"
     return (float(ends[0][0]), ends[0][1]) if ends else (None, False)
 
 
@@ -81,6 +81,11 @@ def default(param: ET.Element) -> object:
     return None if value in (None, "") else kind(value)
 
 
+def param_name(param: ET.Element) -> str:
+    """A param's name as Galaxy derives it: its name, or else its argument without leading dashes."""
+    return param.get("name") or param.get("argument").lstrip("-").replace("-", "_")
+
+
 def params(container: ET.Element) -> dict[str, ET.Element]:
     """The params directly inside a when, section or repeat."""
-    return {param.get("name"): param for param in container.findall("param")}
+    return {param_name(param): param for param in container.findall("param")}

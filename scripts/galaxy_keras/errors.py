@@ -36,8 +36,7 @@ def run_tool(task: Callable[[], None], outputs: Iterable[str | os.PathLike[str]]
     the error's line is written, so that it stays the one line a user reads.
     """
     output_paths = [Path(path) for path in outputs]
-    with warnings.catch_warnings(record=True) as raised:
-        warnings.simplefilter("default")
+    with warnings.catch_warnings(record=True) as raised:  # Python's own filters still decide which are raised
         try:
             task()
         except UserInputError as error:

@@ -41,9 +41,16 @@ from galaxy_keras import catalogue, runtime
 from galaxy_keras.errors import UserInputError
 from galaxy_keras.plan import TrainingPlan, check_plan, load_plan
 from galaxy_keras.runtime import keras
-from galaxy_keras.tables import read_target_column
 from galaxy_keras.trained_model import TrainedModel, shape_features, target_encoding
-from galaxy_keras.training import Parts, TableInput, evaluation_metrics, fit, output_units, read_training_tables
+from galaxy_keras.training import (
+    Parts,
+    TableInput,
+    evaluation_metrics,
+    fit,
+    output_units,
+    read_groups,
+    read_training_tables,
+)
 
 # The plan's own settings that a search may change; a layer's typed fields come on top.
 PLAN_SETTINGS = {"optimizer": str, "learning_rate": float, "batch_size": int, "epochs": int}
@@ -437,7 +444,7 @@ def run_search(
     n_candidates = planned_candidates(strategy, parameters, budget)
 
     x, y = read_training_tables(features, targets)
-    group_values = _read_groups(groups, len(y))
+    group_values = read_groups(groups, len(y))
     if validation.rows is not None and validation.rows < len(y):
         chosen = sample_rows(y, group_values, validation, stratify=plan.task == "classifier")
         x, y = x[chosen], y[chosen]
@@ -481,17 +488,6 @@ def run_search(
     with open(outputs.best_plan, "w") as handle:
         handle.write(best_plan.to_json())
     draw_search(outputs.plot, study.trials, parameters, metric)
-
-
-def _read_groups(groups: TableInput | None, n_rows: int) -> np.ndarray | None:
-    if groups is None:
-        return None
-    values = read_target_column(groups.path, groups.has_header, groups.columns, "groups table")
-    if len(values) != n_rows:
-        raise UserInputError(
-            f"the groups table has {len(values)} rows but the targets table has {n_rows}: give one group per row."
-        )
-    return values.astype(str)
 
 
 # ---- what the search writes ---------------------------------------------------------------------------------------

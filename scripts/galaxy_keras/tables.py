@@ -9,6 +9,7 @@ so that prediction runs in bounded memory. Labels and texts are read as written:
 
 from __future__ import annotations
 
+import contextlib
 import re
 import warnings
 from collections.abc import Iterator, Mapping
@@ -303,7 +304,8 @@ def _read_integer_matrix(path: str, has_header: bool, selection: ColumnSelection
     rows = _count_lines(path) - int(has_header)
     if rows <= 0:
         return None
-    first = next(iter_table_chunks(path, has_header, what, chunk_rows=1, kind=FEATURES))  # checks the start
+    with contextlib.closing(iter_table_chunks(path, has_header, what, chunk_rows=1, kind=FEATURES)) as chunks:
+        first = next(chunks)  # checks the start; closing the reader closes its file
     columns = selection.indices(header_names(first, has_header), what, has_header)
     width = first.shape[1]
     every_column = columns == list(range(width))

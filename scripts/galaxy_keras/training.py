@@ -5,6 +5,9 @@ Schemes:
   per-epoch validation); the metrics table scores the held-out rows.
 - ``train_val_test``: hold out a test part and a validation part; fit on the rest with the validation part as
   per-epoch validation data; the metrics table scores the test part.
+
+A group split (GroupShuffleSplit) holds out whole groups, so the rows of one group (the reviews of one film, the samples
+of one patient) are never on both sides; it counts groups, not rows, so each part's share of the rows is approximate.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 
 import numpy as np
 from sklearn import metrics as skmetrics
-from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedShuffleSplit
 
 from galaxy_keras import catalogue, runtime
 from galaxy_keras.catalogue import Setting
@@ -31,7 +34,7 @@ from galaxy_keras.tables import ColumnSelection, read_feature_matrix, read_targe
 from galaxy_keras.trained_model import TargetEncoding, TrainedModel, shape_features, target_encoding
 
 SCHEMES = ("train_val", "train_val_test")
-SPLIT_METHODS = ("shuffle", "stratified", "none")
+SPLIT_METHODS = ("shuffle", "stratified", "none", "group")
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class Scheme:
     validation_size: float = 0.0  # train_val_test only
     method: str = "shuffle"  # one of SPLIT_METHODS
     random_state: int | None = 0
+    groups: TableInput | None = None  # the column naming each row's group: the group method only
 
     @property
     def held_out_part(self) -> str:
@@ -59,6 +63,10 @@ def check_scheme(scheme: Scheme) -> None:
     """The split settings as the user gave them, checked before any table is read."""
     check_setting(scheme.name, Setting(str, choices=SCHEMES), "the scheme")
     check_setting(scheme.method, Setting(str, choices=SPLIT_METHODS), "the split method")
+    if scheme.method == "group" and scheme.groups is None:
+        raise UserInputError(
+            "a group split needs a groups table: give the column that names each row's group, or use a shuffle split."
+        )
     sizes = catalogue.SPLIT_SETTINGS
     check_setting(scheme.test_size, sizes["test_size"], f"the {scheme.held_out_part} size")
     if scheme.name == "train_val_test":
@@ -80,19 +88,48 @@ class TrainingOutputs:
 
 
 def split_rows(
-    targets: np.ndarray, n_held: int, scheme: Scheme, part: str, rows: str = "rows"
+    targets: np.ndarray,
+    n_held: int,
+    scheme: Scheme,
+    part: str,
+    rows: str = "rows",
+    groups: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(kept, held-out) row indices: ``n_held`` of the ``rows`` (as messages call them) are held out."""
+    """(kept, held-out) row indices: ``n_held`` of the ``rows`` (as messages call them) are held out.
+
+    The group method holds out that share of the groups (``groups``: each row's group), whatever their row counts.
+    """
     n_rows = len(targets)
     if scheme.method == "none":
         return np.arange(n_rows - n_held), np.arange(n_rows - n_held, n_rows)
-    if scheme.method == "stratified":
+    if scheme.method == "group":
+        if groups is None:
+            raise TypeError("the group method needs each row's group")
+        _check_groupable(groups, n_held / n_rows, part, rows)
+        splitter: Any = GroupShuffleSplit(n_splits=1, test_size=n_held / n_rows, random_state=scheme.random_state)
+    elif scheme.method == "stratified":
         _check_stratifiable(targets, n_held, part, rows)
         splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_held, random_state=scheme.random_state)
     else:
         splitter = ShuffleSplit(n_splits=1, test_size=n_held, random_state=scheme.random_state)
-    kept, held = next(splitter.split(np.zeros(n_rows), targets))
+    kept, held = next(splitter.split(np.zeros(n_rows), targets, groups))
     return kept, held
+
+
+def _check_groupable(groups: np.ndarray, share: float, part: str, rows: str) -> None:
+    """What GroupShuffleSplit needs to keep a group on each side, said in rows and groups rather than in its terms."""
+    names = np.unique(groups)
+    if len(names) < 2:
+        raise UserInputError(
+            f"all {len(groups)} {rows} belong to one group ('{names[0]}'): a group split needs at least two groups; "
+            "check the groups column, or use a shuffle split."
+        )
+    n_held = math.ceil(share * len(names))  # how GroupShuffleSplit counts the held-out groups
+    if n_held >= len(names):
+        raise UserInputError(
+            f"the {part} part of a group split takes all {len(names)} groups of the {len(groups)} {rows}, leaving "
+            f"none to train on: lower the {part} size, or give more groups."
+        )
 
 
 def _check_stratifiable(targets: np.ndarray, n_held: int, part: str, rows: str) -> None:
@@ -204,7 +241,8 @@ class Parts:
     evaluated_on: str
 
 
-def split_parts(targets: np.ndarray, scheme: Scheme) -> Parts:
+def split_parts(targets: np.ndarray, scheme: Scheme, groups: np.ndarray | None = None) -> Parts:
+    """The scheme's parts; with the group method (``groups``: each row's group) every part holds whole groups."""
     n_rows, part = len(targets), scheme.held_out_part
     n_evaluated = _part_rows(scheme.test_size, n_rows, part)
     if scheme.name == "train_val":
@@ -212,7 +250,7 @@ def split_parts(targets: np.ndarray, scheme: Scheme) -> Parts:
             raise UserInputError(
                 f"a validation size of {scheme.test_size} of {n_rows} rows leaves no row to train on: lower it."
             )
-        fit, evaluated = split_rows(targets, n_evaluated, scheme, part)
+        fit, evaluated = split_rows(targets, n_evaluated, scheme, part, groups=groups)
         return Parts(fit, None, evaluated, f"validation ({len(evaluated)} rows)")
     n_validation = _part_rows(scheme.validation_size, n_rows, "validation")
     if n_evaluated + n_validation >= n_rows:
@@ -220,9 +258,10 @@ def split_parts(targets: np.ndarray, scheme: Scheme) -> Parts:
             f"test {scheme.test_size} + validation {scheme.validation_size} of {n_rows} rows leave no row to train "
             "on: make their sum smaller."
         )
-    kept, evaluated = split_rows(targets, n_evaluated, scheme, part)
+    kept, evaluated = split_rows(targets, n_evaluated, scheme, part, groups=groups)
     after_test = "rows left after holding out the test part"
-    fit, validation = split_rows(targets[kept], n_validation, scheme, "validation", after_test)
+    kept_groups = None if groups is None else groups[kept]
+    fit, validation = split_rows(targets[kept], n_validation, scheme, "validation", after_test, kept_groups)
     return Parts(kept[fit], kept[validation], evaluated, f"test ({len(evaluated)} rows)")
 
 
@@ -235,6 +274,18 @@ def read_training_tables(features: TableInput, targets: TableInput) -> tuple[np.
             "give one target per row of features (check the header options)."
         )
     return x, y
+
+
+def read_groups(groups: TableInput | None, n_rows: int) -> np.ndarray | None:
+    """Each row's group, as written in the groups table, or None without one."""
+    if groups is None:
+        return None
+    values = read_target_column(groups.path, groups.has_header, groups.columns, "groups table")
+    if len(values) != n_rows:
+        raise UserInputError(
+            f"the groups table has {len(values)} rows but the targets table has {n_rows}: give one group per row."
+        )
+    return values.astype(str)
 
 
 def fit(
@@ -331,10 +382,11 @@ def train_and_evaluate(
         raise UserInputError("a stratified split needs class labels: use a shuffle split for a regressor.")
     runtime.seed_everything(plan.seed)
     x, y = read_training_tables(features, targets)
+    groups = read_groups(scheme.groups, len(y))
     model = plan.build_model()
     x = shape_features(model, x, "training features table", 2 if features.has_header else 1)
     trained = TrainedModel(model, target_encoding(y, plan.task, plan.loss, output_units(model), "targets table"))
-    parts = split_parts(y, scheme)
+    parts = split_parts(y, scheme, groups)
     history = fit(trained, plan, x, y, parts)
     rows = parts.evaluated
     scores = evaluation_metrics(trained, x[rows], trained.encoding.encode(y[rows], output_units(model)), y[rows])
