@@ -33,6 +33,7 @@ TOOL_IDS = (
     "keras3_model_prediction",
     "keras3_ml_visualization",
     "keras3_text_tokenizer",
+    "keras3_hyperparameter_search",
 )
 TEST_DATA = REPO_ROOT / "test-data"
 JOB_TIMEOUT_S = 600
