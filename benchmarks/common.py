@@ -172,6 +172,7 @@ def suite_pipeline(
 
 def suite_train_and_predict(ctx: Context, plan: Path, tables: dict[str, Path], folder: Path) -> dict[str, Run]:
     """The training and prediction scripts on a training plan: metrics, model, history and predictions in folder."""
+    folder.mkdir(parents=True, exist_ok=True)
     runs = {}
     training = {
         "plan": str(plan),
