@@ -391,6 +391,19 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
     ("tokenizer empty file", lambda t: tokenizer(t, ""), "the texts table is empty"),
     # Settings, plans and plots (issue 12)
     (
+        "a metric Keras cannot compute from class indices",
+        lambda t: load_plan(str(plan_with(t, metrics=["acc", "precision"]))),
+        "the metric 'precision' does not work with the loss 'sparse_categorical_crossentropy' (Keras would fail at "
+        "the first training step): choose from acc, sparse_categorical_accuracy.",
+    ),
+    (
+        "a metric Keras cannot compute from one-hot targets",
+        lambda t: load_plan(
+            str(plan_with(t, loss="categorical_crossentropy", metrics=["sparse_categorical_accuracy"]))
+        ),
+        "the metric 'sparse_categorical_accuracy' does not work with the loss 'categorical_crossentropy'",
+    ),
+    (
         "confusion matrix of a regressor's values",
         lambda t: confusion(t, [1, 2, 3], [0.137, 2.71, 1.0]),
         "the predicted labels hold 0.137, which is not a class label: give class labels (names or whole numbers)",

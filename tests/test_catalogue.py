@@ -6,6 +6,7 @@ import inspect
 import json
 import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
 
 import fixture_models as fm
@@ -213,3 +214,22 @@ def test_the_layer_forms_number_fields_have_the_catalogues_ranges() -> None:
     for param in ranged:
         name = tool_forms.param_name(param)
         assert tool_forms.form_setting(param) == catalogue.LAYER_FIELD_SETTINGS[name], name
+
+
+@pytest.mark.parametrize("kind", sorted(catalogue.METRICS_BY_TARGET_KIND))
+def test_every_metric_allowed_for_a_kind_of_target_trains(kind: str) -> None:
+    """One training step with every metric the catalogue allows for targets of this kind (and its loss)."""
+    loss = next(name for name, loss_kind in catalogue.LOSSES.items() if loss_kind == kind)
+    rng = np.random.default_rng(0)
+    targets = {
+        "binary": rng.integers(0, 2, 16).astype("float32"),
+        "binary-margin": rng.integers(0, 2, 16).astype("float32"),
+        "one-hot": np.eye(3, dtype="float32")[rng.integers(0, 3, 16)],
+        "class-index": rng.integers(0, 3, 16),
+        "value": rng.normal(size=(16, 2)).astype("float32"),
+    }[kind]
+    units = 1 if kind.startswith("binary") else targets.shape[1] if targets.ndim == 2 else 3
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units, activation="sigmoid")])
+    model.compile(loss=loss, optimizer="adam", metrics=sorted(catalogue.METRICS_BY_TARGET_KIND[kind]))
+    history = model.fit(rng.normal(size=(16, 4)).astype("float32"), targets, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])

@@ -199,6 +199,16 @@ METRICS = frozenset(
     }
 )
 
+# The metrics Keras computes for each kind of target (see LOSSES); any other fails at the first training step
+# (measured with Keras 3.15, tests/test_catalogue.py trains one step with each). Class indices allow only accuracy.
+METRICS_BY_TARGET_KIND = {
+    "binary": METRICS - {"top_k_categorical_accuracy"},
+    "binary-margin": METRICS - {"top_k_categorical_accuracy"},
+    "one-hot": METRICS - {"sparse_categorical_accuracy"},
+    "class-index": frozenset({"acc", "sparse_categorical_accuracy"}),
+    "value": METRICS - {"top_k_categorical_accuracy", "sparse_categorical_accuracy"},
+}
+
 CALLBACKS = {
     # name: the arguments the form offers
     "EarlyStopping": {

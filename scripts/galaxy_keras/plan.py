@@ -133,6 +133,7 @@ def check_plan(plan: TrainingPlan) -> None:
     _check_list(plan.metrics, "metrics")
     for metric in plan.metrics:
         _check_name(metric, sorted(catalogue.METRICS), "metric", "metrics", None)
+    _check_metrics_fit_loss(plan)
     for name, setting in catalogue.FIT_SETTINGS.items():
         check_setting(getattr(plan, name), setting, f"the training plan's {name.replace('_', ' ')}")
     check_setting(plan.batching, Setting(str, choices=BATCHING), "the training plan's batching")
@@ -265,6 +266,16 @@ def _check_arguments(config: object, settings: Mapping[str, Setting], what: str)
         raise UserInputError(f"{what} has no argument '{unknown[0]}': {offered}.")
     for name, value in config.items():
         check_setting(value, settings[name], f"{what}'s {name}")
+
+
+def _check_metrics_fit_loss(plan: TrainingPlan) -> None:
+    fitting = catalogue.METRICS_BY_TARGET_KIND[catalogue.LOSSES[plan.loss]]
+    for metric in plan.metrics:
+        if metric not in fitting:
+            raise UserInputError(
+                f"the metric '{metric}' does not work with the loss '{plan.loss}' (Keras would fail at the first "
+                f"training step): choose from {', '.join(sorted(fitting))}."
+            )
 
 
 def _check_loss_fits_output(plan: TrainingPlan) -> None:
