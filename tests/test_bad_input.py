@@ -391,6 +391,20 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
     ("tokenizer empty file", lambda t: tokenizer(t, ""), "the texts table is empty"),
     # Settings, plans and plots (issue 12)
     (
+        "EarlyStopping that starts after the last epoch",
+        lambda t: load_plan(
+            str(
+                plan_with(
+                    t,
+                    epochs=5,
+                    callbacks=[{"class_name": "EarlyStopping", "config": {"monitor": "loss", "start_from_epoch": 5}}],
+                )
+            )
+        ),
+        "the training plan's callback EarlyStopping starts watching after epoch 5, but training runs 5 epochs, so it "
+        "can never stop training: lower start_from_epoch, or train for more epochs.",
+    ),
+    (
         "a metric Keras cannot compute from class indices",
         lambda t: load_plan(str(plan_with(t, metrics=["acc", "precision"]))),
         "the metric 'precision' does not work with the loss 'sparse_categorical_crossentropy' (Keras would fail at "

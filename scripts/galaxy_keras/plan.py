@@ -177,6 +177,11 @@ def _check_callback(callback: object, plan: TrainingPlan) -> None:
             raise UserInputError(
                 f"{what} watches '{monitor}', which training does not report: watch one of {quantities}."
             )
+    if name == "EarlyStopping" and config.get("start_from_epoch", 0) >= plan.epochs:
+        raise UserInputError(
+            f"{what} starts watching after epoch {config['start_from_epoch']}, but training runs {plan.epochs} "
+            "epochs, so it can never stop training: lower start_from_epoch, or train for more epochs."
+        )
     learning_rate = plan.optimizer["config"].get("learning_rate")
     if name == "ReduceLROnPlateau" and learning_rate is not None and config.get("min_lr", 0) >= learning_rate:
         raise UserInputError(
