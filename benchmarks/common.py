@@ -170,11 +170,9 @@ def suite_pipeline(
     return runs | suite_train_and_predict(ctx, folder / "plan.json", tables, folder)
 
 
-def suite_train_and_predict(ctx: Context, plan: Path, tables: dict[str, Path], folder: Path) -> dict[str, Run]:
-    """The training and prediction scripts on a training plan: metrics, model, history and predictions in folder."""
-    folder.mkdir(parents=True, exist_ok=True)
-    runs = {}
-    training = {
+def training_tables_form(plan: Path, tables: dict[str, Path]) -> dict:
+    """The form fields training and the search share: the plan, and all columns of X_train and y_train."""
+    return {
         "plan": str(plan),
         "features": str(tables["X_train"]),
         "features_has_header": False,
@@ -182,6 +180,15 @@ def suite_train_and_predict(ctx: Context, plan: Path, tables: dict[str, Path], f
         "targets": str(tables["y_train"]),
         "targets_has_header": False,
         "targets_columns": ALL_COLUMNS,
+    }
+
+
+def suite_train_and_predict(ctx: Context, plan: Path, tables: dict[str, Path], folder: Path) -> dict[str, Run]:
+    """The training and prediction scripts on a training plan: metrics, model, history and predictions in folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    runs = {}
+    training = {
+        **training_tables_form(plan, tables),
         "scheme": {
             "scheme_type": "train_val",
             "split": {"test_size": 0.1, "split_method": {"method": "shuffle"}, "random_state": 0},

@@ -6,7 +6,13 @@ import csv
 import time
 from pathlib import Path
 
-from benchmarks.common import ALL_COLUMNS, Context, suite_pipeline, suite_train_and_predict, test_accuracy
+from benchmarks.common import (
+    Context,
+    suite_pipeline,
+    suite_train_and_predict,
+    test_accuracy,
+    training_tables_form,
+)
 
 SEARCH_ROWS = 10000
 CANDIDATES = 10
@@ -18,13 +24,7 @@ SPACE = (
 
 def search_form(plan: Path, tables: dict[str, Path]) -> dict:
     return {
-        "plan": str(plan),
-        "features": str(tables["X_train"]),
-        "features_has_header": False,
-        "features_columns": ALL_COLUMNS,
-        "targets": str(tables["y_train"]),
-        "targets_has_header": False,
-        "targets_columns": ALL_COLUMNS,
+        **training_tables_form(plan, tables),
         "grouping": {"grouped": "no"},
         "parameters": list(SPACE),
         "strategy": {"strategy_type": "random", "budget": {"candidates": CANDIDATES, "minutes": None}},
