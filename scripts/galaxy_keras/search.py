@@ -402,8 +402,7 @@ def make_sampler(strategy: str, parameters: Sequence[Parameter], seed: int) -> o
         raise UserInputError(
             f"'{strategy}' is not a search strategy of this tool: choose one of {', '.join(STRATEGIES)}."
         )
-    if strategy == "grid" and parameters:
-        grid_size(parameters)
+    if strategy == "grid" and parameters:  # planned_candidates has checked that every parameter is a list
         space = {parameter.name: list(parameter.choices or ()) for parameter in parameters}
         return optuna.samplers.GridSampler(space, seed=seed)
     if strategy == "tpe":
@@ -440,8 +439,8 @@ def run_search(
     names = [parameter.name for parameter in parameters]
     if len(set(names)) < len(names):
         raise UserInputError("the search space names one setting twice: give each setting once, with all its values.")
-    sampler = make_sampler(strategy, parameters, validation.seed)
     n_candidates = planned_candidates(strategy, parameters, budget)
+    sampler = make_sampler(strategy, parameters, validation.seed)
 
     x, y = read_training_tables(features, targets)
     group_values = read_groups(groups, len(y))
