@@ -8,6 +8,7 @@ python -m localgalaxy toolshed             publish to a Tool Shed, install into 
 python -m localgalaxy pulsar               every tool test with its job run by a Pulsar server
 python -m localgalaxy serve                run Galaxy with the suite until Ctrl-C
 python -m localgalaxy summary results/tests   total of the test reports: N passed, N failed
+python -m localgalaxy workflow-tools     name the tools' current versions in the workflows (--check: list stale steps)
 
 The commands that run Galaxy start again in the Galaxy environment, so any Python 3.11 can call them.
 """
@@ -87,6 +88,13 @@ def parse_arguments() -> argparse.Namespace:
     imdb.add_argument("--batch-size", type=int, default=128)
     ui = commands.add_parser("ui", help="drive the tool forms in headless Chromium, with a screenshot per step")
     ui.add_argument("--results", type=Path, default=REPO_ROOT / "results" / "ui", help="where the screenshots go")
+    workflow_tools = commands.add_parser(
+        "workflow-tools", help="rewrite the workflows' tool steps to the tools' main Tool Shed ids and versions"
+    )
+    workflow_tools.add_argument("--check", action="store_true", help="only list the stale steps; exit 1 if any")
+    workflow_tools.add_argument(
+        "--changeset", help="the repository's changeset on the main Tool Shed: write tool_shed_repository blocks"
+    )
     summary_command = commands.add_parser("summary", help="total the test reports in a folder: N passed, N failed")
     summary_command.add_argument("results", type=Path)
     return parser.parse_args()
@@ -104,6 +112,10 @@ def main() -> int:
     if args.command == "tools-env":
         print(ensure_tools_env(args.tools_env))
         return 0
+    if args.command == "workflow-tools":
+        from localgalaxy.workflow_tools import main as update_workflow_tools
+
+        return update_workflow_tools(args.check, args.changeset)
     if args.command == "summary":
         from localgalaxy.testing import summary
 

@@ -14,14 +14,12 @@ Each environment carries a stamp of its pins and is installed again only when th
 from __future__ import annotations
 
 import hashlib
-import re
 import subprocess
 import venv
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-MACROS = REPO_ROOT / "tools" / "macros.xml"
+from localgalaxy.repository import REPO_ROOT, tool_requirements
+
 GALAXY_REQUIREMENTS = Path(__file__).resolve().parent / "galaxy-requirements.txt"
 PULSAR_REQUIREMENTS = Path(__file__).resolve().parent / "pulsar-requirements.txt"
 GALAXY_ENV = REPO_ROOT / ".tox" / "galaxy-env"
@@ -29,21 +27,6 @@ PULSAR_ENV = REPO_ROOT / ".tox" / "pulsar-env"
 TOOLS_ENV = REPO_ROOT / ".tox" / "tools-env"
 # Test and lint tools that the unit tests and benchmarks run with the tools' own interpreter.
 DEVELOPMENT_PACKAGES = ("pytest==9.2.0", "ruff==0.17.6")
-
-
-def tool_requirements(macros: Path = MACROS) -> list[tuple[str, str]]:
-    """(name, version) of every package requirement in the macros file, with tokens expanded."""
-    root = ET.parse(macros).getroot()
-    tokens = {token.get("name"): (token.text or "").strip() for token in root.iter("token")}
-
-    def expand(text: str) -> str:
-        return re.sub(r"@[A-Z_]+@", lambda match: tokens.get(match[0], match[0]), text)
-
-    return [
-        (expand((element.text or "").strip()), expand(element.get("version", "")))
-        for element in root.iter("requirement")
-        if element.get("type") == "package"
-    ]
 
 
 def read_requirements(path: Path) -> list[str]:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from localgalaxy.environments import REPO_ROOT, ensure_pulsar_env
+from localgalaxy.repository import tool_files
 from localgalaxy.server import (
     RunningGalaxy,
     api_call,
@@ -34,7 +35,6 @@ from localgalaxy.server import (
     running_galaxy,
     start_process,
     stop_process,
-    tool_files,
 )
 from localgalaxy.testing import planemo, planemo_test
 

@@ -22,7 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from localgalaxy.environments import REPO_ROOT, ensure_tools_env, write_dependency_dir
+from localgalaxy.environments import ensure_tools_env, write_dependency_dir
+from localgalaxy.repository import MAIN_TOOL_SHED, REPO_ROOT, TOOLS, shed_repository, tool_definitions
 
 ADMIN_EMAIL = "admin@localgalaxy.test"
 STARTUP_TIMEOUT_S = 300
@@ -47,15 +48,43 @@ def free_port() -> int:
 SECTION_NAME = "Deep learning (Keras 3)"
 
 
-def tool_files(tools_dir: Path = REPO_ROOT / "tools") -> list[Path]:
-    """The tool XML files of a folder (the checkout's tools/ or a realized Tool Shed repository), macros left out."""
-    return [path for path in sorted(tools_dir.glob("*.xml")) if not path.name.endswith("macros.xml")]
+# The folder name that stands for an installed changeset of the repository, for the checkout's tools.
+CHECKOUT_REVISION = "checkout"
 
 
-def _tool_conf(tools: list[Path]) -> str:
-    lines = "\n".join(f'    <tool file="{path}"/>' for path in tools)
-    section = f'  <section id="keras3" name="{SECTION_NAME}">\n{lines}\n  </section>\n' if tools else ""
+def _tool_conf(entries: list[str]) -> str:
+    lines = "\n".join(f"    {entry}" for entry in entries)
+    section = f'  <section id="keras3" name="{SECTION_NAME}">\n{lines}\n  </section>\n' if entries else ""
     return f'<toolbox monitor="false">\n{section}</toolbox>\n'
+
+
+def plain_tool_entries(tools: list[Path]) -> list[str]:
+    """Tool conf entries that load tool files under their own (short) ids."""
+    return [f'<tool file="{path}"/>' for path in tools]
+
+
+def checkout_tool_entries(workdir: Path) -> list[str]:
+    """Tool conf entries that load the checkout's tools under the ids Galaxy gives them when it installs them from
+    the main Tool Shed, so that the shipped workflows, which name tools by those ids, run here unchanged.
+
+    Galaxy loads a ``<tool guid=...>`` entry under its guid, with no install record, when the file's path holds
+    ``<tool shed>/repos/<owner>/<name>/<changeset>/``: a link of that name in ``workdir`` leads to tools/. The short
+    id still finds each tool, as it finds installed ones (tool tests and forms use it).
+    """
+    repository = shed_repository()
+    revision = workdir / "shed_tools" / MAIN_TOOL_SHED / "repos" / repository.owner / repository.name
+    revision /= CHECKOUT_REVISION
+    revision.mkdir(parents=True)
+    (revision / repository.name).symlink_to(TOOLS, target_is_directory=True)
+    return [
+        f'<tool file="{revision / repository.name / tool.path.name}" '
+        f'guid="{repository.tool_id(tool.id, tool.version)}">'
+        f"<tool_shed>{MAIN_TOOL_SHED}</tool_shed><repository_name>{repository.name}</repository_name>"
+        f"<repository_owner>{repository.owner}</repository_owner>"
+        f"<installed_changeset_revision>{CHECKOUT_REVISION}</installed_changeset_revision>"
+        f"<id>{tool.id}</id><version>{tool.version}</version></tool>"
+        for tool in tool_definitions()
+    ]
 
 
 def local_job_config(job_workers: int) -> dict:
@@ -183,7 +212,8 @@ def running_galaxy(
 ) -> Iterator[RunningGalaxy]:
     """Start Galaxy in a fresh ``workdir``; stop it when the block ends.
 
-    ``tools``: the tool files in its toolbox (default: the checkout's tools/). ``configure``: called with the new
+    ``tools``: the tool files in its toolbox, under their own ids (default: the checkout's tools/, under their main
+    Tool Shed ids). ``configure``: called with the new
     workdir before Galaxy starts; writes what it needs there and returns settings that replace the defaults.
     """
     python = ensure_tools_env(tools_env)
@@ -191,7 +221,8 @@ def running_galaxy(
     workdir.mkdir(parents=True)
     deps_dir = write_dependency_dir(workdir / "deps", python.parent.parent)
     api_key = secrets.token_hex(16)
-    (workdir / "tool_conf.xml").write_text(_tool_conf(tool_files() if tools is None else tools))
+    entries = checkout_tool_entries(workdir) if tools is None else plain_tool_entries(tools)
+    (workdir / "tool_conf.xml").write_text(_tool_conf(entries))
     settings = _galaxy_config(workdir, deps_dir, api_key, job_workers)
     settings["galaxy"].update(configure(workdir) if configure else {})
     config = workdir / "galaxy.yml"

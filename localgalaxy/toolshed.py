@@ -5,7 +5,9 @@
 starts a Tool Shed (``galaxy-tool-shed`` from PyPI, the release of the test Galaxy) on 127.0.0.1, creates the
 repository that ``tools/.shed.yml`` describes and uploads it with ``planemo shed_create``, starts a Galaxy whose
 own toolbox is empty, installs the repository through Galaxy's API (as ephemeris ``shed-tools install`` does),
-checks that the tools carry Tool Shed ids, and runs every tool test of the installed copy and both workflow tests.
+checks that the tools carry Tool Shed ids, runs every tool test of the installed copy and every workflow test on the
+shipped workflow files as they are (they name the tools by their main Tool Shed ids), and checks that Galaxy refuses,
+naming the tool, a workflow that needs a tool version it has not installed.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import yaml
+from bioblend import ConnectionError as GalaxyRequestError
 from bioblend.galaxy import GalaxyInstance
 
 from localgalaxy.environments import REPO_ROOT
+from localgalaxy.repository import shed_repository, tool_definitions, tool_files
 from localgalaxy.server import (
     SECTION_NAME,
     RunningGalaxy,
@@ -35,14 +39,15 @@ from localgalaxy.server import (
     running_galaxy,
     start_process,
     stop_process,
-    tool_files,
     wait_for_api,
 )
 from localgalaxy.testing import planemo, planemo_test
+from localgalaxy.workflow_tools import WORKFLOWS, short_tool_id, workflow_files
 
 REPOSITORY_SOURCE = REPO_ROOT / "tools"
-WORKFLOWS = REPO_ROOT / "workflows"
 TEST_DATA = REPO_ROOT / "test-data"
+# The tool whose version a server lacks in the refusal test.
+MISSING_TOOL = "keras3_model_prediction"
 INSTALL_TIMEOUT_S = 300
 
 
@@ -154,58 +159,86 @@ def install(galaxy: RunningGalaxy, shed_url: str, owner: str, name: str, changes
     return installed[0].parent
 
 
-def installed_tool_ids(galaxy: RunningGalaxy, installed: Path, shed_url: str, owner: str, name: str) -> dict[str, str]:
-    """The Tool Shed id of every installed tool, by its short id; fails unless Galaxy knows each one by it."""
-    gi = GalaxyInstance(galaxy.url, key=galaxy.api_key)
-    prefix = f"{shed_url.split('://', 1)[1]}/repos/{owner}/{name}/"
-    known = {tool["id"] for tool in gi.tools.get_tools()}
-    ids = {}
-    for tool in tool_files(installed):
-        ids[tool.stem] = next((i for i in known if i.startswith(f"{prefix}{tool.stem}/")), "")
-        if not ids[tool.stem]:
-            raise RuntimeError(f"Galaxy has no tool {prefix}{tool.stem}/...: the installation is incomplete")
-        print(f"[localgalaxy] installed: {ids[tool.stem]}", flush=True)
-    return ids
+def check_installed_ids(galaxy: RunningGalaxy, installed: Path, shed_url: str) -> None:
+    """Galaxy knows every installed tool by ``<this shed>/repos/<owner>/<name>/<tool>/<version>``, the id that the
+    workflows name with the main Tool Shed's host."""
+    known = {tool["id"] for tool in GalaxyInstance(galaxy.url, key=galaxy.api_key).tools.get_tools()}
+    repository, shed = shed_repository(REPOSITORY_SOURCE), shed_url.split("://", 1)[1]
+    for tool in tool_definitions(installed):
+        tool_id = repository.tool_id(tool.id, tool.version, tool_shed=shed)
+        if tool_id not in known:
+            raise RuntimeError(f"Galaxy has no tool {tool_id}: the installation is incomplete")
+        print(f"[localgalaxy] installed: {tool_id}", flush=True)
 
 
-def workflows_for_installed_tools(tool_ids: dict[str, str], target: Path) -> list[str]:
-    """Copies of the workflows and their tests whose steps name the installed tools by their Tool Shed ids.
+def newer_release(workflow: Path, target: Path) -> Path:
+    """A copy of ``workflow`` whose prediction steps name the next release of their tool, which no server has yet:
+    what a user meets who imports a newer workflow than the tools their Galaxy installed."""
+    definition = json.loads(workflow.read_text())
+    for step in definition["steps"].values():
+        if step["type"] == "tool" and short_tool_id(step["tool_id"]) == MISSING_TOOL:
+            version = f"{step['tool_version']}.next"
+            step["tool_id"] = step["content_id"] = step["tool_id"].replace(step["tool_version"], version)
+            step["tool_version"] = version
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(definition, indent=4))
+    return target
 
-    A workflow that names a tool by its short id does not run on tools installed from a Tool Shed: Galaxy invokes
-    workflows with exact tool versions, and finds those by the full id only (IWC workflows name tools that way).
+
+def check_refused_without_tool(galaxy: RunningGalaxy, workflow: Path, report: Path) -> tuple[int, int]:
+    """Galaxy refuses to invoke a workflow one of whose tools it lacks, and names that tool; (passed, failed).
+
+    Its data inputs get one small table: Galaxy checks the inputs before the tools, and the tools before any job.
     """
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    (target / "test-data").symlink_to(TEST_DATA)  # the tests name their inputs ../../test-data/...
-    copies = []
-    for workflow in sorted(WORKFLOWS.rglob("*.ga")):
-        folder = target / "workflows" / workflow.parent.name
-        folder.mkdir(parents=True, exist_ok=True)
-        definition = json.loads(workflow.read_text())
-        for step in definition["steps"].values():
-            if step.get("tool_id") in tool_ids:
-                step["tool_id"] = step["content_id"] = tool_ids[step["tool_id"]]
-        (folder / workflow.name).write_text(json.dumps(definition, indent=4))
-        tests = workflow.with_name(f"{workflow.stem}-tests.yml")
-        shutil.copy(tests, folder / tests.name)
-        copies.append(str(folder / workflow.name))
-    return copies
+    gi = GalaxyInstance(galaxy.url, key=galaxy.api_key)
+    history_id = gi.histories.create_history("a workflow that needs a tool this Galaxy lacks")["id"]
+    table = gi.tools.upload_file(str(TEST_DATA / "imdb_y_test.tsv"), history_id, file_type="tabular")["outputs"][0]
+    gi.datasets.wait_for_dataset(table["id"])
+    definition = json.loads(workflow.read_text())
+    inputs = {
+        step["label"]: {"src": "hda", "id": table["id"]}
+        for step in definition["steps"].values()
+        if step["type"] == "data_input"
+    }
+    workflow_id = gi.workflows.import_workflow_from_local_path(str(workflow))["id"]
+    try:
+        gi.workflows.invoke_workflow(
+            workflow_id, inputs=inputs, inputs_by="name", history_id=history_id, require_exact_tool_versions=True
+        )
+        outcome = "the invocation was accepted"
+    except GalaxyRequestError as error:
+        message = json.loads(error.body or "{}").get("err_msg", str(error))
+        print(f"[localgalaxy] Galaxy refused the invocation: {message}", flush=True)
+        named = f"/{MISSING_TOOL}/" in message and "required tools are not installed" in message
+        outcome = "" if named else f"the refusal does not name {MISSING_TOOL}: {message}"
+    if outcome:
+        print(f"[localgalaxy] FAILED: {outcome}", flush=True)
+    status = "failure" if outcome else "success"
+    report.write_text(json.dumps({"tests": [{"id": "refused without a tool", "data": {"status": status}}]}))
+    return (0, 1) if outcome else (1, 0)
 
 
 def test_installed_repository(workdir: Path, tools_env: Path, results: Path) -> int:
-    """Publish, install, then every tool test of the installed copy and both workflow tests; 'N passed, N failed'."""
+    """Publish, install, then every tool test of the installed copy, every workflow test and the refusal of a
+    workflow that needs a tool Galaxy lacks; 'N passed, N failed'."""
     started = time.monotonic()
     with running_toolshed(workdir / "toolshed") as shed:
         owner, name, changeset = publish(shed, REPOSITORY_SOURCE)
         configure = shed_configuration(shed.url)
         with running_galaxy(workdir / "galaxy", tools_env, tools=[], configure=configure) as galaxy:
             installed = install(galaxy, shed.url, owner, name, changeset)
-            tool_ids = installed_tool_ids(galaxy, installed, shed.url, owner, name)
+            check_installed_ids(galaxy, installed, shed.url)
             tools = [str(tool) for tool in tool_files(installed)]
             tool_counts = planemo_test(galaxy, tools, results / "toolshed-tools.json", installed / "test-data")
-            workflows = workflows_for_installed_tools(tool_ids, workdir / "installed-workflows")
+            # The workflow files as shipped: they name the tools by their main Tool Shed ids, which Galaxy finds
+            # among the tools it installed from this Tool Shed (whose URL is in its tool_sheds_conf.xml).
+            workflows = [str(path) for path in workflow_files()]
+            print(f"[localgalaxy] testing the shipped workflow files: {' '.join(workflows)}", flush=True)
             workflow_counts = planemo_test(galaxy, workflows, results / "toolshed-workflows.json", TEST_DATA)
-    passed, failed = tool_counts[0] + workflow_counts[0], tool_counts[1] + workflow_counts[1]
+            refusal = newer_release(WORKFLOWS / "imdb-sentiment-lstm" / "imdb-sentiment-lstm.ga", workdir / "newer.ga")
+            refusal_counts = check_refused_without_tool(galaxy, refusal, results / "toolshed-refusal.json")
+    counts = (tool_counts, workflow_counts, refusal_counts)
+    passed, failed = sum(count[0] for count in counts), sum(count[1] for count in counts)
     print(f"[localgalaxy] toolshed: {time.monotonic() - started:.0f} s", flush=True)
     print(f"{passed} passed, {failed} failed", flush=True)
     return 1 if failed else 0
