@@ -5,7 +5,9 @@
 Opens every tool form (no error box, no console error, help and citations shown), builds the tutorial's model
 through the architecture form, uploads the IMDB tables through the upload dialog, runs the builder, training,
 prediction and confusion-matrix forms with the tutorial's values, and opens the confusion-matrix image in the centre
-panel. A screenshot of every step goes to the results folder, which is kept when a step fails.
+panel. Then it imports the shipped ``imdb-sentiment-lstm.ga`` through Galaxy's workflow import page (the file as it
+is), runs it on the uploaded tables from its run form, and waits for the invocation's jobs. A screenshot of every
+step goes to the results folder, which is kept when a step fails.
 """
 
 from __future__ import annotations
@@ -36,6 +38,14 @@ TOOL_IDS = (
     "keras3_hyperparameter_search",
 )
 TEST_DATA = REPO_ROOT / "test-data"
+WORKFLOW = REPO_ROOT / "workflows" / "imdb-sentiment-lstm" / "imdb-sentiment-lstm.ga"
+# The workflow's data inputs, and the uploaded tables the run form gives them.
+WORKFLOW_INPUTS = {
+    "X_train": "imdb_X_train.tsv",
+    "y_train": "imdb_y_train.tsv",
+    "X_test": "imdb_X_test.tsv",
+    "y_test": "imdb_y_test.tsv",
+}
 JOB_TIMEOUT_S = 600
 # Requests the Galaxy 26.1 client makes on every page, refused (403) for users who may not write their own tools.
 GALAXY_CONSOLE_NOISE = ("/api/unprivileged_tools",)
@@ -276,6 +286,89 @@ def open_image(session: Session, image: dict) -> None:
     print(f"[ui] the confusion-matrix image is {width} pixels wide in the centre panel", flush=True)
 
 
+def import_workflow_file(session: Session, path: Path) -> str:
+    """Galaxy's workflow import page: the file card, the file, Import. The new workflow's id, once its steps are
+    checked to name the same tools as the file."""
+    browser, api = session.browser, session.api
+    before = {workflow["id"] for workflow in api.workflows.get_workflows()}
+    browser.navigate_to_workflows_import()
+    browser.components.workflows.import_file_link.wait_for_and_click()
+    browser.wait_for_selector(".workflow-import-file input[type='file']").send_keys(str(path))
+    browser.sleep_for(browser.wait_types.UX_RENDER)
+    browser.screenshot("workflow_import_file_chosen")
+    browser.wait_for_selector_clickable(".wizard-actions .go-next-btn.btn-primary:not([disabled])").click()
+    browser.components.workflows.workflow_cards.wait_for_visible()
+    imported = [workflow for workflow in api.workflows.get_workflows() if workflow["id"] not in before]
+    shipped = json.loads(path.read_text())
+    # Galaxy names it "<the file's name> (imported from uploaded file)".
+    if len(imported) != 1 or not imported[0]["name"].startswith(shipped["name"]):
+        raise UiCheckError(f"the import page made {[w['name'] for w in imported]}, not {shipped['name']!r}")
+    workflow_id = imported[0]["id"]
+    stored = api.workflows.export_workflow_dict(workflow_id)
+    tool_ids = sorted(step["tool_id"] for step in stored["steps"].values() if step["type"] == "tool")
+    expected = sorted(step["tool_id"] for step in shipped["steps"].values() if step["type"] == "tool")
+    if tool_ids != expected:
+        raise UiCheckError(f"the imported workflow names {tool_ids}, the file {expected}")
+    return workflow_id
+
+
+def run_workflow_form(session: Session, workflow_id: str) -> str:
+    """The workflow's run form: each data input gets its uploaded table, the parameters keep their defaults (the
+    tutorial's 2 epochs of 128). The new invocation's id."""
+    browser, api = session.browser, session.api
+    contents = api.histories.show_history(session.history(), contents=True, deleted=False, visible=True)
+    hids = {item["name"]: item["hid"] for item in contents}
+    browser.workflow_run_with_id(workflow_id)
+    for label, name in WORKFLOW_INPUTS.items():
+        field = browser.components.workflow_run.input_select_field(label=label).wait_for_visible()
+        browser.select_set_value(field, f"{hids[name]}: ")
+    browser.screenshot("workflow_run_form_filled")
+    before = {invocation["id"] for invocation in api.invocations.get_invocations(workflow_id=workflow_id)}
+    browser.workflow_run_submit()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        new = [i for i in api.invocations.get_invocations(workflow_id=workflow_id) if i["id"] not in before]
+        if new:
+            return new[0]["id"]
+        time.sleep(1)
+    raise UiCheckError("the run form made no invocation")
+
+
+INVOCATION_DONE = ("ok", "error", "failed", "deleted", "skipped", "paused")
+
+
+def wait_for_invocation(session: Session, invocation_id: str) -> dict:
+    """Wait until the invocation is scheduled and every job has ended; fail if one did not end ok."""
+    api = session.api
+    deadline = time.monotonic() + JOB_TIMEOUT_S
+    while time.monotonic() < deadline:
+        invocation = api.invocations.show_invocation(invocation_id)
+        if invocation["state"] in ("failed", "cancelled"):
+            raise UiCheckError(f"the invocation {invocation['state']}: {invocation.get('messages')}")
+        jobs = api.invocations.get_invocation_summary(invocation_id)["states"]
+        # Once scheduled, every step has its job: the invocation is done when they all are.
+        if invocation["state"] in ("scheduled", "completed") and jobs and set(jobs) <= set(INVOCATION_DONE):
+            if set(jobs) != {"ok"}:
+                raise UiCheckError(f"the invocation's jobs ended {jobs}")
+            return invocation
+        time.sleep(3)
+    raise UiCheckError(f"the invocation did not finish within {JOB_TIMEOUT_S} s")
+
+
+def check_invocation(session: Session, invocation_id: str) -> None:
+    """The finished invocation's page, and its classification report: the accuracy of the 200 test reviews."""
+    invocation = wait_for_invocation(session, invocation_id)
+    browser = session.browser
+    browser.get(f"workflows/invocations/{invocation_id}")
+    browser.sleep_for(browser.wait_types.UX_RENDER)
+    report_id = invocation["outputs"]["Classification report"]["id"]
+    report = session.api.datasets.download_dataset(report_id, require_ok_state=True).decode()
+    accuracy = [line for line in report.splitlines() if line.startswith("accuracy\t")]
+    if not accuracy or not accuracy[0].endswith("\t200"):
+        raise UiCheckError(f"the classification report has no accuracy of 200 test reviews: {report!r}")
+    print(f"[ui] the imported workflow ran: {accuracy[0]!r}", flush=True)
+
+
 def run_ui(workdir: Path, tools_env: Path, results: Path, report: Path) -> int:
     results.mkdir(parents=True, exist_ok=True)
     with running_galaxy(workdir, tools_env) as galaxy:
@@ -293,6 +386,10 @@ def run_ui(workdir: Path, tools_env: Path, results: Path, report: Path) -> int:
             image: dict = {}
             session.step("confusion_matrix", lambda: image.update(run_confusion_matrix(session)))
             session.step("confusion_matrix_in_centre_panel", lambda: open_image(session, image))
+            workflow: dict = {}
+            session.step("workflow_import", lambda: workflow.update(id=import_workflow_file(session, WORKFLOW)))
+            session.step("workflow_run", lambda: workflow.update(invocation=run_workflow_form(session, workflow["id"])))
+            session.step("workflow_invocation_done", lambda: check_invocation(session, workflow["invocation"]))
         except Exception as error:  # noqa: BLE001 - any failure ends the walk: report it, keep the screenshots
             print(f"[ui] FAILED: {type(error).__name__}: {error}", flush=True)
         finally:
