@@ -1,13 +1,14 @@
-"""Machine Learning Visualization Extension: confusion matrix, ROC/PR curves, learning curves, model diagram."""
+"""Machine Learning Visualization Extension: confusion matrix, ROC/PR curves, regression evaluation, learning curves,
+model diagram."""
 
 from argparse import Namespace
 
-from galaxy_keras import plots
+from galaxy_keras import plots, regression
 from galaxy_keras.cli import Output, run_form_tool
 from galaxy_keras.tables import ColumnSelection, read_target_column
 
 
-def labels(form: dict, name: str, what: str):
+def read_column(form: dict, name: str, what: str):
     return read_target_column(
         form[name], form[f"{name}_has_header"], ColumnSelection.from_form(form[f"{name}_columns"]), what
     )
@@ -19,8 +20,8 @@ def draw(form: dict, args: Namespace) -> None:
     kind = plot["plot_type"]
     if kind == "confusion_matrix":
         plots.confusion_matrix_plot(
-            labels(plot, "true_labels", "true labels table"),
-            labels(plot, "predicted_labels", "predicted labels table"),
+            read_column(plot, "true_labels", "true labels table"),
+            read_column(plot, "predicted_labels", "predicted labels table"),
             image,
             args.matrix,
             args.report,
@@ -29,8 +30,16 @@ def draw(form: dict, args: Namespace) -> None:
             color_map=plot["color_map"],
         )
     elif kind == "roc_pr":
-        true_labels = labels(plot, "true_labels", "true labels table")
+        true_labels = read_column(plot, "true_labels", "true labels table")
         plots.roc_pr_plot(true_labels, plots.read_probabilities(plot["probabilities"]), plot["title"], image)
+    elif kind == "regression":
+        regression.regression_plot(
+            read_column(plot, "true_values", "true values table"),
+            read_column(plot, "predicted_values", "predicted values table"),
+            image,
+            args.metrics,
+            plot["title"],
+        )
     elif kind == "learning_curves":
         plots.learning_curves_plot(plots.read_history(plot["history"]), plot["title"], image)
     else:
@@ -44,6 +53,7 @@ if __name__ == "__main__":
             Output("plot", "where to write the image"),
             Output("matrix", "where to write the confusion matrix table", required=False),
             Output("report", "where to write precision, recall, F1 and accuracy from the matrix", required=False),
+            Output("metrics", "where to write a regressor's R2, RMSE, MAE, MSE and n", required=False),
         ],
         draw,
     )

@@ -176,3 +176,40 @@ def test_a_gzipped_binary_file_is_not_a_table(tmp_path: Path) -> None:
 )
 def test_a_file_with_another_separator_is_recognised(lines: list[str], separator: str | None) -> None:
     assert files.other_separator(lines) == separator
+
+
+ONE_HOT = "0\t1\t0\n1\t0\t0\n0\t0\t1\n0\t1\t0\n"
+
+
+def test_one_hot_columns_without_a_header_are_classes_0_to_k_minus_1(write_table) -> None:
+    labels = read_target_column(write_table(ONE_HOT), False, ColumnSelection(), "targets table")
+    assert labels.tolist() == [1, 0, 2, 1]
+
+
+def test_to_categoricals_floats_read_as_one_hot_too(write_table) -> None:
+    table = ONE_HOT.replace("0", "0.0").replace("1", "1.0")
+    assert read_target_column(write_table(table), False, ColumnSelection(), "targets").tolist() == [1, 0, 2, 1]
+
+
+def test_one_hot_columns_with_a_header_are_named_classes(write_table) -> None:
+    labels = read_target_column(write_table("apple\tbanana\tcherry\n" + ONE_HOT), True, ColumnSelection(), "targets")
+    assert labels.tolist() == ["banana", "apple", "cherry", "banana"]
+    chosen = ColumnSelection("by_header_name", "banana,apple")
+    assert read_target_column(write_table("apple\tbanana\tcherry\n1\t0\t0\n0\t1\t0\n"), True, chosen, "t").tolist() == [
+        "apple",
+        "banana",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("0\t1\t0\n0\t0\t0\n", "line 2 of the targets table has no 1 in its 3 one-hot columns"),
+        ("0\t1\t0\n1\t0\t1\n", r"line 2 of the targets table has a 1 in 2 one-hot columns \(0, 2\)"),
+        ("0\t2\t0\n1\t0\t0\n", "3 columns of the targets table are selected, but they are not one-hot columns"),
+        ("a\tb\nc\td\n", "2 columns of the targets table are selected, but they are not one-hot columns"),
+    ],
+)
+def test_tables_that_are_not_one_hot_are_refused(write_table, table: str, message: str) -> None:
+    with pytest.raises(UserInputError, match=message):
+        read_target_column(write_table(table), False, ColumnSelection(), "targets table")

@@ -55,7 +55,7 @@ class ImageFile:
             raise UserInputError(f"'{self.format}' is not an image format this tool writes: choose png, svg or pdf.")
 
 
-def _save(figure: plt.Figure, image: ImageFile) -> None:
+def save_figure(figure: plt.Figure, image: ImageFile) -> None:
     figure.savefig(image.path, format=image.format, dpi=150, bbox_inches="tight")
     plt.close(figure)
 
@@ -147,7 +147,7 @@ def confusion_matrix_plot(
     axes.set_xlabel("Predicted label")
     axes.set_ylabel("True label")
     axes.set_title(title)
-    _save(figure, image)
+    save_figure(figure, image)
 
 
 def _write_matrix(path: str, labels: Sequence[str], counts: np.ndarray) -> None:
@@ -220,7 +220,7 @@ def roc_pr_plot(true_labels: np.ndarray, probabilities: pd.DataFrame, title: str
     roc_axes.legend(loc="lower right")
     pr_axes.legend(loc="lower left")
     figure.suptitle(title)
-    _save(figure, image)
+    save_figure(figure, image)
 
 
 def _check_probabilities(probabilities: pd.DataFrame, classes: list[str]) -> None:
@@ -259,7 +259,7 @@ def learning_curves_plot(history: pd.DataFrame, title: str, image: ImageFile) ->
         axes.set(xlabel="Epoch", ylabel=name, title=name)
         axes.legend()
     figure.suptitle(title)
-    _save(figure, image)
+    save_figure(figure, image)
 
 
 def read_history(path: str) -> pd.DataFrame:
@@ -305,7 +305,7 @@ def model_diagram_plot(architecture_path: str, title: str, image: ImageFile) -> 
         0.5, -len(rows) + 0.1, f"Total parameters: {model.count_params():,}", ha="center", fontsize=10, weight="bold"
     )
     axes.set_title(title)
-    _save(figure, image)
+    save_figure(figure, image)
 
 
 def _layer_sources(config: dict) -> dict[str, list[str]]:

@@ -424,15 +424,20 @@ def read_text_table(path: str, has_header: bool, what: str, kind: TableKind) -> 
 def read_target_column(path: str, has_header: bool, selection: ColumnSelection, what: str) -> np.ndarray:
     """The target values: one column, all numbers, or else labels as written; only an empty cell is missing.
 
+    Several selected columns are read as one-hot class labels (see ``one_hot_classes``).
+
     A column of numbers is parsed as numbers, 'nan' included, so that a regressor's missing values are refused.
     In any other column every cell is a label as written: 'NA', 'None' or 'null' are classes like any other.
     """
     table = read_text_table(path, has_header, what, LABELS)
-    columns = selection.indices(header_names(table, has_header), what, has_header)
-    if len(columns) != 1:
-        raise UserInputError(f"{len(columns)} columns of the {what} are selected: select the one column of targets.")
-    values = table.iloc[:, columns[0]]
+    names = header_names(table, has_header)
+    columns = selection.indices(names, what, has_header)
     first_line = 2 if has_header else 1
+    if len(columns) == 1:
+        values = table.iloc[:, columns[0]]
+    else:
+        class_names = [names[column] for column in columns] if has_header else [str(i) for i in range(len(columns))]
+        values = one_hot_classes(table.iloc[:, columns], class_names, first_line, what)
     _check_no_empty_target(values.str.strip() == "", first_line, what)
     numbers = pd.to_numeric(values, errors="coerce")
     text = (numbers.isna() & ~values.str.fullmatch(r"\s*[-+]?nan\s*", case=False)).to_numpy()
@@ -444,6 +449,33 @@ def read_target_column(path: str, has_header: bool, selection: ColumnSelection, 
             "row; set the table's header option to Yes."
         )
     return values.to_numpy(dtype=object)
+
+
+def one_hot_classes(block: pd.DataFrame, class_names: list[str], first_line: int, what: str) -> pd.Series:
+    """The class of each row of one-hot columns (0 or 1, one 1 per row, as the 'To categorical' tool writes them):
+    the name of the column that holds its 1, as written in the header, or its position from 0 without a header."""
+    numbers = block.apply(pd.to_numeric, errors="coerce").to_numpy()
+    if not np.isin(numbers, (0, 1)).all():
+        raise UserInputError(
+            f"{block.shape[1]} columns of the {what} are selected, but they are not one-hot columns (0 or 1, one 1 "
+            "per row): select the one column that holds the targets."
+        )
+    ones = numbers == 1
+    per_row = ones.sum(axis=1)
+    wrong = np.flatnonzero(per_row != 1)
+    if len(wrong):
+        row = int(wrong[0])
+        if per_row[row] == 0:
+            raise UserInputError(
+                f"line {first_line + row} of the {what} has no 1 in its {block.shape[1]} one-hot columns: each row "
+                "needs a 1 in the column of its class; fix or remove that row."
+            )
+        marked = ", ".join(class_names[column] for column in np.flatnonzero(ones[row]))
+        raise UserInputError(
+            f"line {first_line + row} of the {what} has a 1 in {per_row[row]} one-hot columns ({marked}): the tools "
+            "learn one class per row, so each row needs exactly one 1; fix that row."
+        )
+    return pd.Series(np.asarray(class_names, dtype=object)[ones.argmax(axis=1)], index=block.index)
 
 
 def _check_no_empty_target(missing: pd.Series, first_line: int, what: str) -> None:
