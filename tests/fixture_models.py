@@ -46,6 +46,17 @@ BLOBS_CLASSIFIER_ARCHITECTURE = sequential(
     "(4,)", layer("Dense", units=16, activation="relu"), layer("Dense", units=3, activation="softmax")
 )
 BLOBS_REGRESSOR_ARCHITECTURE = sequential("(4,)", layer("Dense", units=16, activation="relu"), layer("Dense", units=1))
+# The CNN tutorial's model for 8 x 8 digits instead of 28 x 28 MNIST images: rows of 64 pixels reshaped to images.
+DIGITS_CNN_ARCHITECTURE = sequential(
+    "(64,)",
+    layer("Reshape", target_shape="(8, 8, 1)"),
+    layer("Conv2D", filters=64, kernel_size="3", activation="relu", padding="same"),
+    layer("MaxPooling2D", pool_size="2,2"),
+    layer("Conv2D", filters=32, kernel_size="3", activation="relu"),
+    layer("MaxPooling2D", pool_size="2,2"),
+    layer("Flatten"),
+    layer("Dense", units=10, activation="softmax"),
+)
 
 
 def builder_form(
@@ -145,6 +156,15 @@ def write_os_system_json(path: Path) -> Path:
     )
     path.write_text(json.dumps(config, indent=2))
     return path
+
+
+def write_gtn_plans(folder: Path) -> None:
+    """Training plans for the Galaxy tests of the GTN tutorials' models on their stand-in data (make_test_data.py)."""
+    write_plan(
+        DIGITS_CNN_ARCHITECTURE,
+        builder_form(loss="categorical_crossentropy", epochs=10, batch_size=32),
+        folder / "digits_cnn_plan.json",
+    )
 
 
 def write_model_files(folder: Path) -> None:

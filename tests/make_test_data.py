@@ -1,8 +1,10 @@
-"""Make the small files in test-data/ from the shared IMDB data and a fixed random seed.
+"""Make the small files in test-data/ from the shared IMDB data, data that ships inside scikit-learn, and a fixed
+random seed.
 
-    python tests/make_test_data.py [--imdb ../shared/data/imdb]
+    python tests/make_test_data.py [--imdb ../shared/data/imdb] [--parts imdb,blobs,models,gtn]
 
-The files are committed; run this again only to change them. Every file stays under 1 MB.
+The files are committed; run this again only to change them (``--parts`` remakes only some). Every file stays under
+1 MB.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn import datasets
+from sklearn.model_selection import train_test_split
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO_ROOT / "scripts"), str(REPO_ROOT / "tests")]
@@ -30,6 +34,7 @@ from galaxy_keras.text import (  # noqa: E402
 
 TEST_DATA = REPO_ROOT / "test-data"
 SEED = 20261125
+PARTS = ("imdb", "blobs", "models", "gtn")
 
 
 def balanced_sample(table: pd.DataFrame, per_label: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -91,21 +96,70 @@ def write_vocabulary_short() -> None:
     (TEST_DATA / "empty.tsv").write_text("")
 
 
+def write_split(name: str, x: pd.DataFrame, y: pd.DataFrame, header: bool, stratify: bool, fmt: str) -> None:
+    """``<name>_X_train.tsv``, ``_y_train``, ``_X_test``, ``_y_test``: a quarter of the rows held out for testing, as in
+    the tutorials' tables."""
+    parts = train_test_split(x, y, test_size=0.25, random_state=SEED, stratify=y if stratify else None)
+    for table, part in zip(parts, ("X_train", "X_test", "y_train", "y_test"), strict=True):
+        table.to_csv(TEST_DATA / f"{name}_{part}.tsv", sep="\t", index=False, header=header, float_format=fmt)
+
+
+def min_max_scaled(table: pd.DataFrame) -> pd.DataFrame:
+    return (table - table.min()) / (table.max() - table.min())
+
+
+def write_gtn_stand_ins() -> None:
+    """Stand-ins, from data inside scikit-learn (no download), for the data of the GTN deep-learning tutorials.
+
+    - diabetes (442 patients, 10 features, a disease progression score): the FNN tutorial's regression of car
+      purchase prices; features and target scaled to 0-1 as there, with a header.
+    - digits (1,797 images of 8 x 8 pixels, values 0-16, 10 classes): the CNN tutorial's MNIST; no header, as there,
+      and the training labels also one-hot encoded (``digits_y_train_onehot.tsv``), as the tutorial's 'To
+      categorical' step writes them.
+    - breast cancer (569 tumours, 30 measurements, malignant 0 / benign 1): the introduction's leukaemia data (two
+      classes from many measurements); standardised to the training part's mean and spread, with a header.
+    """
+    diabetes = datasets.load_diabetes(as_frame=True)
+    target = min_max_scaled(diabetes.target.to_frame("target"))
+    write_split("diabetes", min_max_scaled(diabetes.data), target, header=True, stratify=False, fmt="%.5f")
+    digits = datasets.load_digits(as_frame=True)
+    write_split("digits", digits.data.astype(int), digits.target.to_frame(), header=False, stratify=True, fmt="%g")
+    labels = pd.read_csv(TEST_DATA / "digits_y_train.tsv", header=None)[0]
+    one_hot = np.eye(10)[labels]
+    np.savetxt(TEST_DATA / "digits_y_train_onehot.tsv", one_hot, fmt="%.1f", delimiter="\t")
+    cancer = datasets.load_breast_cancer(as_frame=True)
+    write_split("cancer", cancer.data, cancer.target.to_frame(), header=True, stratify=True, fmt="%.6g")
+    train, test = (pd.read_csv(TEST_DATA / f"cancer_X_{part}.tsv", sep="\t") for part in ("train", "test"))
+    mean, spread = train.mean(), train.std()
+    for part, table in (("train", train), ("test", test)):
+        ((table - mean) / spread).to_csv(TEST_DATA / f"cancer_X_{part}.tsv", sep="\t", index=False, float_format="%.5f")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--imdb", type=Path, default=REPO_ROOT.parent / "shared" / "data" / "imdb")
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"which files to make, of {', '.join(PARTS)}")
     args = parser.parse_args()
+    parts = args.parts.split(",")
     rng = np.random.default_rng(SEED)
     TEST_DATA.mkdir(exist_ok=True)
+    # The IMDB sample draws from rng before the blobs do: made alone, the blobs would differ.
     train = balanced_sample(pd.read_csv(args.imdb / "train.tsv.gz", sep="\t", quoting=3), 200, rng)
     test = balanced_sample(pd.read_csv(args.imdb / "test.tsv.gz", sep="\t", quoting=3), 100, rng)
-    write_tokenized(train, test)
-    # The same reviews as the tokenized tables: both workflows see the same data.
-    write_reviews(train, "imdb_reviews_train.tsv")
-    write_reviews(test, "imdb_reviews_test.tsv")
-    write_blobs(rng)
-    write_vocabulary_short()
-    models.write_model_files(TEST_DATA)
+    if "imdb" in parts:
+        write_tokenized(train, test)
+        # The same reviews as the tokenized tables: both workflows see the same data.
+        write_reviews(train, "imdb_reviews_train.tsv")
+        write_reviews(test, "imdb_reviews_test.tsv")
+    if "blobs" in parts:
+        write_blobs(rng)
+    if "imdb" in parts:
+        write_vocabulary_short()
+    if "models" in parts:
+        models.write_model_files(TEST_DATA)
+    if "gtn" in parts:
+        write_gtn_stand_ins()
+        models.write_gtn_plans(TEST_DATA)
     for path in sorted(TEST_DATA.iterdir()):
         assert path.stat().st_size < 1_000_000, f"{path} is over 1 MB"
 
