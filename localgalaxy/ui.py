@@ -6,8 +6,8 @@ Opens every tool form (no error box, no console error, help and citations shown)
 through the architecture form, uploads the IMDB tables through the upload dialog, runs the builder, training,
 prediction and confusion-matrix forms with the tutorial's values, and opens the confusion-matrix image in the centre
 panel. Then it imports the shipped ``imdb-sentiment-lstm.ga`` through Galaxy's workflow import page (the file as it
-is), runs it on the uploaded tables from its run form, and waits for the invocation's jobs. A screenshot of every
-step goes to the results folder, which is kept when a step fails.
+is), runs it on the uploaded tables from its run form, waits for the invocation's jobs, and opens the invocation's
+report. A screenshot of every step goes to the results folder, which is kept when a step fails.
 """
 
 from __future__ import annotations
@@ -369,6 +369,26 @@ def check_invocation(session: Session, invocation_id: str) -> None:
     print(f"[ui] the imported workflow ran: {accuracy[0]!r}", flush=True)
 
 
+REPORT_TIMEOUT_S = 120
+
+
+def open_invocation_report(session: Session, invocation_id: str) -> None:
+    """The invocation's Report tab: the workflow's report, rendered with its tables and images of this run."""
+    browser = session.browser
+    browser.get(f"workflows/invocations/{invocation_id}/report")
+    title = json.loads(WORKFLOW.read_text())["report"]["markdown"].splitlines()[0].lstrip("# ")
+    deadline = time.monotonic() + REPORT_TIMEOUT_S
+    text, width = "", 0
+    while time.monotonic() < deadline:
+        text = browser.driver.find_element(By.TAG_NAME, "body").text
+        width = browser.driver.execute_script(LOADED_IMAGE_WIDTH)
+        if title in text and "accuracy" in text and width:
+            print(f"[ui] the report shows its title, the classification report and images ({width} px)", flush=True)
+            return
+        time.sleep(2)
+    raise UiCheckError(f"the report did not show {title!r}, the classification report and an image: {text[:300]!r}")
+
+
 def run_ui(workdir: Path, tools_env: Path, results: Path, report: Path) -> int:
     results.mkdir(parents=True, exist_ok=True)
     with running_galaxy(workdir, tools_env) as galaxy:
@@ -390,6 +410,7 @@ def run_ui(workdir: Path, tools_env: Path, results: Path, report: Path) -> int:
             session.step("workflow_import", lambda: workflow.update(id=import_workflow_file(session, WORKFLOW)))
             session.step("workflow_run", lambda: workflow.update(invocation=run_workflow_form(session, workflow["id"])))
             session.step("workflow_invocation_done", lambda: check_invocation(session, workflow["invocation"]))
+            session.step("workflow_invocation_report", lambda: open_invocation_report(session, workflow["invocation"]))
         except Exception as error:  # noqa: BLE001 - any failure ends the walk: report it, keep the screenshots
             print(f"[ui] FAILED: {type(error).__name__}: {error}", flush=True)
         finally:
