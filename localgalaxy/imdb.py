@@ -20,12 +20,15 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from bioblend.galaxy import GalaxyInstance
+from typing import TYPE_CHECKING
 
 from localgalaxy.environments import REPO_ROOT
 from localgalaxy.server import RunningGalaxy, running_galaxy
+
+if TYPE_CHECKING:  # bioblend is only in Galaxy's environment; the unit tests import this module in the tools' one
+    from bioblend.galaxy import GalaxyInstance
 
 WORKFLOW = REPO_ROOT / "workflows" / "imdb-sentiment-lstm" / "imdb-sentiment-from-text.ga"
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data" / "imdb"
@@ -110,6 +113,30 @@ def upload(gi: GalaxyInstance, history_id: str, path: Path) -> str:
 TERMINAL = ("ok", "error", "failed", "deleted", "skipped")
 
 
+@dataclass
+class JobClocks:
+    """Each Galaxy job's own clock: seconds since this poller first saw it running (or already ended)."""
+
+    started: dict[str, float] = field(default_factory=dict)  # job id -> time.monotonic() when first seen running
+
+    def see(self, job_id: str, state: str, now: float) -> None:
+        if state in ("running", *TERMINAL):
+            self.started.setdefault(job_id, now)
+
+    def seconds(self, job_id: str | None, now: float) -> float | None:
+        started = self.started.get(job_id) if job_id else None
+        return None if started is None else now - started
+
+
+def progress_line(elapsed: float, job_seconds: float | None, text: str) -> str:
+    """One line of progress: seconds since the workflow started, the job's own seconds (blank before it runs), text.
+
+    The job's seconds put each line of a job's output on that job's own clock, so that a pause inside a job (between
+    its last epoch and its end, say) shows where it happens; they are as exact as the polling (POLL_S)."""
+    job = f"job {job_seconds:5.0f} s" if job_seconds is not None else ""
+    return f"[imdb] {elapsed:7.0f} s  {job:<11}  {text}"
+
+
 def step_label(step: dict) -> str:
     return step.get("workflow_step_label") or f"step {step['order_index']}"
 
@@ -143,23 +170,28 @@ def new_console_lines(gi: GalaxyInstance, job_id: str, shown: int) -> tuple[list
 
 
 def wait_for_invocation(gi: GalaxyInstance, invocation_id: str, started: float) -> dict:
-    """Poll until every step's job is done; print each step's state when it changes, and its output as it comes."""
+    """Poll until every step's job is done; print each step's state when it changes, and its output as it comes,
+    each line with the job's own seconds (``progress_line``)."""
     shown: dict[str, str] = {}
     console_shown: dict[str, int] = {}
+    clocks = JobClocks()
     while True:
         invocation = gi.invocations.show_invocation(invocation_id)
         states = job_states(gi, invocation)
+        now = time.monotonic()
+        job_ids = {step_label(step): step["job_id"] for step in invocation["steps"] if step.get("job_id")}
         for label, state in states.items():
+            if label in job_ids:
+                clocks.see(job_ids[label], state, now)
             if shown.get(label) != state:
                 shown[label] = state
-                print(f"[imdb] {time.monotonic() - started:7.0f} s  {label:<30} {state}", flush=True)
-        for step in invocation["steps"]:
-            if step.get("job_id") and states.get(step_label(step)) in ("running", *TERMINAL):
-                lines, console_shown[step["job_id"]] = new_console_lines(
-                    gi, step["job_id"], console_shown.get(step["job_id"], 0)
-                )
+                job_seconds = clocks.seconds(job_ids.get(label), now)
+                print(progress_line(now - started, job_seconds, f"{label:<30} {state}"), flush=True)
+        for label, job_id in job_ids.items():
+            if states.get(label) in ("running", *TERMINAL):
+                lines, console_shown[job_id] = new_console_lines(gi, job_id, console_shown.get(job_id, 0))
                 for line in lines:
-                    print(f"[imdb] {time.monotonic() - started:7.0f} s  {step_label(step)}: {line}", flush=True)
+                    print(progress_line(now - started, clocks.seconds(job_id, now), f"{label}: {line}"), flush=True)
         if invocation["state"] in ("failed", "cancelled"):
             raise RuntimeError(f"the workflow invocation {invocation['state']}: see {invocation_id} in Galaxy")
         # Galaxy 26.1 turns a scheduled invocation into "completed" once its jobs have finished.
@@ -209,6 +241,8 @@ def report(paths: dict[str, Path]) -> None:
 
 
 def run(galaxy: RunningGalaxy, train: Path, test: Path, results: Path, epochs: int, batch_size: int) -> None:
+    from bioblend.galaxy import GalaxyInstance
+
     gi = GalaxyInstance(galaxy.url, key=galaxy.api_key)
     started = time.monotonic()
     history_id = gi.histories.create_history("IMDB sentiment analysis")["id"]
