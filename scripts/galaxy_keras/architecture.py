@@ -2,7 +2,8 @@
 
 The form's field names are the Keras argument names, so a layer's arguments are its form fields, plus an
 optional JSON object of further arguments. Shapes and sizes typed as text (``(500,)``, ``3,3``) are parsed
-as lists of integers; nothing the user types is ever evaluated.
+as lists of integers; nothing the user types is ever evaluated. Layers are numbered as the form lists them, and the
+JSON keeps that order, so that every tool's "layer N" is the form's (``safety.numbered_layers``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from galaxy_keras import catalogue
 from galaxy_keras.errors import UserInputError, first_line
 from galaxy_keras.runtime import keras
-from galaxy_keras.safety import check_config
+from galaxy_keras.safety import check_config, loads_json, model_outline, weightless
 
 # Form fields holding a shape or size, typed as text; the value becomes an integer or a tuple of integers.
 SHAPE_FIELDS = frozenset({"shape", "target_shape", "dims", "kernel_size", "strides", "pool_size", "padding_size"})
@@ -56,10 +57,10 @@ def _advanced_arguments(text: str | None, layer_type: str, position: int) -> dic
     if not text or not text.strip():
         return {}
     try:
-        arguments = json.loads(text)
-    except json.JSONDecodeError as error:
+        arguments = loads_json(text)
+    except ValueError as error:
         raise UserInputError(
-            f"the additional arguments of layer {position} ({layer_type}) are not valid JSON ({error.msg}): "
+            f"the additional arguments of layer {position} ({layer_type}) are not valid JSON ({first_line(error)}): "
             'write a JSON object such as {"kernel_regularizer": "l2"}.'
         ) from None
     if not isinstance(arguments, dict):
@@ -171,7 +172,8 @@ def _layer_numbers(text: str | None, last: int, what: str) -> list[int]:
     return numbers
 
 
-def build_functional(entries: list[Mapping[str, Any]], outputs: str):
+def build_functional(entries: list[Mapping[str, Any]], outputs: str) -> tuple[Any, list[str]]:
+    """The model, and the names of its layers in the form's order (see ``in_form_order``)."""
     tensors: dict[int, Any] = {}
     inputs = []
     for position, entry in enumerate(entries, start=1):
@@ -188,11 +190,31 @@ def build_functional(entries: list[Mapping[str, Any]], outputs: str):
         raise UserInputError("a Functional model needs at least one Input layer: add one as layer 1.")
     output_tensors = [tensors[number] for number in _layer_numbers(outputs, len(entries), "the output layers field")]
     try:
-        return keras.Model(inputs=inputs, outputs=output_tensors if len(output_tensors) > 1 else output_tensors[0])
+        model = keras.Model(inputs=inputs, outputs=output_tensors if len(output_tensors) > 1 else output_tensors[0])
     except (TypeError, ValueError) as error:
         raise UserInputError(
             f"the layers do not form one model: {first_line(error)} Check the input layer numbers."
         ) from None
+    names = [tensors[position]._keras_history.operation.name for position in range(1, len(entries) + 1)]
+    in_model = {layer.name for layer in model.layers}
+    for position, name in enumerate(names, start=1):
+        if name not in in_model:  # Keras leaves out a layer that leads to no output, and so would shift the numbers
+            raise UserInputError(
+                f"layer {position} ({entries[position - 1]['layer_selection']['layer_type']}) leads to none of the "
+                "output layers: give it as the input of a later layer, add it to the output layers, or remove it."
+            )
+    return model, names
+
+
+def in_form_order(config: dict, names: list[str]) -> dict:
+    """The configuration with its layers in the form's order, so that the form's layer N is the configuration's.
+
+    Keras lists a Functional model's layers by their distance from the inputs (a branch may come before the layer
+    above it in the form); it reads them back in any order.
+    """
+    position = {name: number for number, name in enumerate(names)}
+    config["config"]["layers"].sort(key=lambda layer: position[layer["config"]["name"]])
+    return config
 
 
 def _call_layer(layer, sources: list, layer_type: str, position: int):
@@ -219,10 +241,14 @@ def _call_layer(layer, sources: list, layer_type: str, position: int):
 
 
 def architecture_json(form: Mapping[str, Any]) -> str:
-    """The model JSON for a filled-in architecture form."""
+    """The model JSON for a filled-in architecture form; the model is built without its weights (``weightless``)
+    and refused when it is larger than the suite builds (``model_outline``)."""
     model_form = form["model"]
-    if model_form["model_type"] == "sequential":
-        model = build_sequential(model_form["input_shape"], model_form["layers"])
-    else:
-        model = build_functional(model_form["layers"], model_form["outputs"])
-    return json.dumps(json.loads(model.to_json()), indent=2)
+    with weightless():
+        if model_form["model_type"] == "sequential":
+            config = json.loads(build_sequential(model_form["input_shape"], model_form["layers"]).to_json())
+        else:
+            model, names = build_functional(model_form["layers"], model_form["outputs"])
+            config = in_form_order(json.loads(model.to_json()), names)
+    model_outline(config, "model architecture")
+    return json.dumps(config, indent=2)

@@ -123,6 +123,12 @@ LAYERS = (
 )
 
 MODELS = frozenset({"Sequential", "Functional", "Model"})
+# The most layers a model may have: deeper than any model these forms are for, and a bound on the work a hand-edited
+# configuration can ask for.
+MAX_LAYERS = 500
+# The most parameters a model may have (1 GB of float32 weights; training one takes 4 GB at least): beyond what
+# these tools train, and refused before Keras allocates anything (a typo such as units 1000000 in a Dense layer).
+MAX_PARAMETERS = 250_000_000
 
 LOSSES = {
     # name: the kind of target it expects. "binary": one sigmoid unit, a probability cut at 0.5;
@@ -209,6 +215,8 @@ METRICS_BY_TARGET_KIND = {
     "value": METRICS - {"top_k_categorical_accuracy", "sparse_categorical_accuracy"},
 }
 
+# The most callbacks a plan may have: more than one of each kind is rarely useful, and a list must end somewhere.
+MAX_CALLBACKS = 10
 CALLBACKS = {
     # name: the arguments the form offers
     "EarlyStopping": {

@@ -16,13 +16,20 @@ from galaxy_keras import catalogue
 from galaxy_keras.catalogue import Setting
 from galaxy_keras.errors import UserInputError
 from galaxy_keras.runtime import keras
-from galaxy_keras.safety import check_model_config, model_from_config, parse_json_file
+from galaxy_keras.safety import (
+    check_model_config,
+    check_training_memory,
+    model_from_config,
+    model_outline,
+    parse_json_file,
+)
 
 PLAN_FORMAT = "galaxy-keras3-training-plan"
 PLAN_VERSION = 1
 TASKS = ("classifier", "regressor")
 # "grouped": padding-aware batches for models that mask padding (see ``padding``); "random": Keras' own batches.
 BATCHING = ("grouped", "random")
+MODEL = "training plan's model"  # as messages name it
 
 
 @dataclass
@@ -43,9 +50,17 @@ class TrainingPlan:
     def to_json(self) -> str:
         return json.dumps({"format": PLAN_FORMAT, "format_version": PLAN_VERSION, **asdict(self)}, indent=2)
 
-    def build_model(self):
-        """The compiled Keras model this plan describes."""
-        model = model_from_config(self.model, "training plan's model")
+    def outline(self, rows: int):
+        """The model without its weights (``safety.model_outline``), refused when training it on ``rows`` rows in
+        the plan's batches does not fit the job's memory: the checks ``build_model`` makes before it builds."""
+        model = model_outline(self.model, MODEL)
+        check_training_memory(model, self.model, min(self.batch_size, rows), MODEL)
+        return model
+
+    def build_model(self, rows: int = 1):
+        """The compiled Keras model this plan describes, once it shows that training it on ``rows`` rows fits the
+        job's memory."""
+        model = model_from_config(self.model, MODEL, batch_rows=min(self.batch_size, rows))
         name = self.optimizer["class_name"]
         arguments = _keras_arguments(self.optimizer["config"], catalogue.optimizer_arguments(name))
         model.compile(
@@ -55,17 +70,20 @@ class TrainingPlan:
         )
         return model
 
-    def build_callbacks(self, has_validation_data: bool) -> list:
+    def check_validation_data(self, has_validation_data: bool) -> None:
+        """Refuse callbacks that watch a validation quantity when training gets no validation data."""
         for callback in self.callbacks:
             name = callback["class_name"]
             monitor = callback["config"].get("monitor", "val_loss")
             if "monitor" in catalogue.CALLBACKS[name] and monitor.startswith("val_") and not has_validation_data:
                 raise UserInputError(
-                    f"{name} watches '{monitor}', which needs validation data: set a "
-                    "validation split "
-                    "above 0 in 'Create deep learning model', use the 'Train, Validate and Test' scheme, "
-                    "or watch 'loss'."
+                    f"{name} watches '{monitor}', which needs validation data: set a validation split above 0 in "
+                    "'Create deep learning model' (or, in training, use the 'Train, Validate and Test' scheme), or "
+                    "watch 'loss'."
                 )
+
+    def build_callbacks(self, has_validation_data: bool) -> list:
+        self.check_validation_data(has_validation_data)
         return [
             getattr(keras.callbacks, callback["class_name"])(
                 **_keras_arguments(callback["config"], catalogue.CALLBACKS[callback["class_name"]])
@@ -133,6 +151,9 @@ def check_plan(plan: TrainingPlan) -> None:
     _check_list(plan.metrics, "metrics")
     for metric in plan.metrics:
         _check_name(metric, sorted(catalogue.METRICS), "metric", "metrics", None)
+    repeated = next((metric for number, metric in enumerate(plan.metrics) if metric in plan.metrics[:number]), None)
+    if repeated is not None:
+        raise UserInputError(f"the training plan's metrics name '{repeated}' twice: list each metric once.")
     _check_metrics_fit_loss(plan)
     for name, setting in catalogue.FIT_SETTINGS.items():
         check_setting(getattr(plan, name), setting, f"the training plan's {name.replace('_', ' ')}")
@@ -140,6 +161,11 @@ def check_plan(plan: TrainingPlan) -> None:
     if plan.seed is not None:
         check_setting(plan.seed, catalogue.SEED, "the training plan's seed")
     _check_list(plan.callbacks, "callbacks")
+    if len(plan.callbacks) > catalogue.MAX_CALLBACKS:
+        raise UserInputError(
+            f"the training plan has {len(plan.callbacks)} callbacks, more than the {catalogue.MAX_CALLBACKS} a plan "
+            "may have: keep the ones that act on training."
+        )
     for callback in plan.callbacks:
         _check_callback(callback, plan)
     _check_loss_fits_output(plan)
@@ -284,7 +310,7 @@ def _check_metrics_fit_loss(plan: TrainingPlan) -> None:
 
 
 def _check_loss_fits_output(plan: TrainingPlan) -> None:
-    model = model_from_config(plan.model, "model architecture")
+    model = model_outline(plan.model, "model architecture")
     if len(model.outputs) != 1:
         raise UserInputError(
             f"the model has {len(model.outputs)} outputs; the training tool trains models with one output."

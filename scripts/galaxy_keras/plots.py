@@ -108,7 +108,8 @@ def confusion_matrix_plot(
     if len(true_labels) != len(predicted_labels):
         raise UserInputError(
             f"the true labels have {len(true_labels)} rows but the predicted labels have {len(predicted_labels)}: give "
-            "tables of the same samples (check the header switches; the prediction output has a header)."
+            "tables of the same samples (check the header switches, as the prediction output has a header; an empty "
+            "line is skipped, not read as a row)."
         )
     if color_map not in COLOR_MAPS:
         raise UserInputError(
@@ -182,7 +183,8 @@ def roc_pr_plot(true_labels: np.ndarray, probabilities: pd.DataFrame, title: str
     if len(true_labels) != len(probabilities):
         raise UserInputError(
             f"the true labels have {len(true_labels)} rows but the probabilities have "
-            f"{len(probabilities)}: give tables of the same samples."
+            f"{len(probabilities)}: give tables of the same samples (check the true labels' header switch, as the "
+            "probabilities have a header; an empty line is skipped, not read as a row)."
         )
     true_text = _class_labels(true_labels, "true labels")
     _check_class_count(len(set(true_text)), "true labels")
@@ -278,13 +280,20 @@ def read_probabilities(path: str) -> pd.DataFrame:
 
 
 def model_diagram_plot(architecture_path: str, title: str, image: ImageFile) -> None:
-    """One box per layer, top to bottom: name and type, output shape, parameter count, and its input layers."""
+    """One box per layer, top to bottom, numbered as the architecture form numbers them (``numbered_layers``): name
+    and type, output shape, parameter count, and the numbers of the layers it merges."""
     # Imported here: only this plot needs TensorFlow, and loading it takes seconds.
-    from galaxy_keras.safety import model_from_config, parse_json_file
+    from galaxy_keras.safety import model_outline, numbered_layers, parse_json_file
 
-    model = model_from_config(parse_json_file(architecture_path, "model architecture"), "model architecture")
-    sources = _layer_sources(model.get_config())
-    rows = [_layer_row(layer, sources.get(layer.name, [])) for layer in model.layers]
+    config = parse_json_file(architecture_path, "model architecture")
+    model = model_outline(config, "model architecture")
+    names = [layer["config"]["name"] for layer in numbered_layers(config)]
+    number_of = {name: number for number, name in enumerate(names, start=1)}
+    sources = _layer_sources(config["config"])
+    rows = [
+        _layer_row(number, model.get_layer(name), [number_of[source] for source in sources.get(name, [])])
+        for number, name in enumerate(names, start=1)
+    ]
     figure, axes = plt.subplots(figsize=(7, 1.1 * len(rows) + 1.2))
     axes.set_axis_off()
     axes.set_xlim(0, 1)
@@ -327,8 +336,9 @@ def _layer_sources(config: dict) -> dict[str, list[str]]:
     }
 
 
-def _layer_row(layer, sources: list[str]) -> tuple[str, str]:
+def _layer_row(number: int, layer, sources: list[int]) -> tuple[str, str]:
     shape = tuple(layer.output.shape) if hasattr(layer, "output") else ()
-    origin = f"  <- {', '.join(sources)}" if len(sources) > 1 else ""
+    origin = f"  <- layers {', '.join(map(str, sources))}" if len(sources) > 1 else ""
     shape_text = str(shape).replace("None", "batch")
-    return f"{layer.name} ({type(layer).__name__}){origin}", f"output {shape_text}, {layer.count_params():,} parameters"
+    heading = f"layer {number}: {layer.name} ({type(layer).__name__}){origin}"
+    return heading, f"output {shape_text}, {layer.count_params():,} parameters"

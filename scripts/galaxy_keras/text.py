@@ -15,7 +15,6 @@ given twice, two words sharing an id, or an id outside the model's vocabulary wo
 
 from __future__ import annotations
 
-import csv
 import re
 import string
 from collections import Counter
@@ -35,6 +34,7 @@ from galaxy_keras.files import (
     open_text,
     sample_lines,
 )
+from galaxy_keras.job_memory import check_fits
 from galaxy_keras.tables import ColumnSelection, TableKind, header_names, read_text_table
 
 LINE_BREAK_TAGS = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -177,12 +177,11 @@ def read_vocabulary(path: str) -> tuple[TokenizerSettings, dict[str, int]]:
     try:
         with open_text(path) as handle:
             settings = TokenizerSettings.from_line(handle.readline().rstrip("\r\n"), what)
-            reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-            if next(reader, None) != VOCABULARY_HEADER:
+            if handle.readline().rstrip("\r\n").split("\t") != VOCABULARY_HEADER:
                 raise UserInputError(
                     f"the {what} lacks its 'word, index, count' header: give the vocabulary output of a fit run."
                 )
-            word_ids = _checked_word_ids(_numbered_rows(reader, what), settings, what)
+            word_ids = _checked_word_ids(_numbered_rows(handle, what), settings, what)
     except GZIP_ERRORS:
         raise damaged_gzip(what) from None
     if not word_ids:
@@ -190,17 +189,23 @@ def read_vocabulary(path: str) -> tuple[TokenizerSettings, dict[str, int]]:
     return settings, word_ids
 
 
-def _numbered_rows(reader: Iterator[list[str]], what: str) -> Iterator[tuple[int, str, int]]:
-    """(line, word, id) of each row below the header (lines 1 and 2: settings and header); blank lines skipped."""
-    for line, row in enumerate(reader, start=3):
+def _numbered_rows(lines: Iterable[str], what: str) -> Iterator[tuple[int, str, int]]:
+    """(line, word, id) of each row below the header (lines 1 and 2: settings and header); empty lines skipped.
+
+    Split at tabs as ``write_vocabulary`` joins them: a word holds no tab or line break (``words`` splits at
+    whitespace), and may be of any length (Python's csv module refuses a field above 128 KiB).
+    """
+    for line, text in enumerate(lines, start=3):
+        row = text.rstrip("\r\n")
         if not row:
             continue
-        if len(row) != len(VOCABULARY_HEADER) or not re.fullmatch(r"-?\d+", row[1].strip()):
+        fields = row.split("\t")
+        if len(fields) != len(VOCABULARY_HEADER) or not re.fullmatch(r"-?\d+", fields[1].strip()):
             raise UserInputError(
                 f"line {line} of the {what} is not a word, a whole-number index and a count, separated by tabs: "
                 "fix that row, or run the fit mode again."
             )
-        yield line, row[0], int(row[1])
+        yield line, fields[0], int(fields[1])
 
 
 def _checked_word_ids(rows: Iterable[tuple[int, str, int]], settings: TokenizerSettings, what: str) -> dict[str, int]:
@@ -235,11 +240,11 @@ def _reserved_ids(settings: TokenizerSettings) -> str:
 
 
 def write_vocabulary(path: str, settings: TokenizerSettings, vocabulary: list[tuple[str, int, int]]) -> None:
+    """The settings line, the header and one row per word, tab-separated, as ``read_vocabulary`` reads them."""
     with open(path, "w", encoding="utf-8", newline="") as handle:
         handle.write(settings.to_line() + "\n")
-        writer = csv.writer(handle, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\")
-        writer.writerow(VOCABULARY_HEADER)
-        writer.writerows(vocabulary)
+        handle.write("\t".join(VOCABULARY_HEADER) + "\n")
+        handle.writelines(f"{word}\t{index}\t{count}\n" for word, index, count in vocabulary)
 
 
 def write_sequences(path: str, sequences: np.ndarray) -> None:
@@ -261,6 +266,12 @@ def tokenize(
 ) -> None:
     """Fit (no ``vocabulary_path``) or apply; write X, y (when there are labels) and, when fitting, the vocabulary."""
     settings.check()
+    check_fits(
+        np.dtype(np.int32).itemsize * len(table.texts) * settings.sequence_length,
+        f"an id table of {len(table.texts):,} rows by {settings.sequence_length:,} ids",
+        "",
+        "use fewer words per text",
+    )
     tokenized = [words(text) for text in table.texts]
     if vocabulary_path is None:
         vocabulary = build_vocabulary(tokenized, settings)
