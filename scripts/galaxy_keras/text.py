@@ -268,7 +268,7 @@ def tokenize(
     settings.check()
     check_fits(
         np.dtype(np.int32).itemsize * len(table.texts) * settings.sequence_length,
-        f"an id table of {len(table.texts):,} rows by {settings.sequence_length:,} ids",
+        f"an id table of {settings.sequence_length:,} ids per text for {len(table.texts):,} text(s)",
         "",
         "use fewer words per text",
     )
