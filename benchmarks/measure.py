@@ -1,7 +1,8 @@
 """One measurement, run in its own process with the tools' interpreter; prints one JSON line.
 
-    python benchmarks/measure.py read-suite TABLE           read a feature table the suite's way
-    python benchmarks/measure.py read-pandas TABLE          ... with pandas.read_csv defaults
+    python benchmarks/measure.py read-suite TABLE [header]  read a feature table the suite's way (header: its first
+                                                            line names the columns)
+    python benchmarks/measure.py read-pandas TABLE [header] ... with pandas.read_csv defaults
     python benchmarks/measure.py tokenize-suite|tokenize-textvectorization|tokenize-countvectorizer REVIEWS
     python benchmarks/measure.py epoch CONFIG X Y ROWS      seconds of two epochs of the tutorial model, one setting
                                                             changed from Keras defaults (see EPOCH_CONFIGS)
@@ -39,19 +40,24 @@ def read_table(read: Callable[[], np.ndarray]) -> dict:
     before, started = memory_mb("VmRSS"), time.perf_counter()
     matrix = read()
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "peak_growth_mb": memory_mb("VmHWM") - before, "dtype": str(matrix.dtype)}
+    return {
+        "seconds": seconds,
+        "peak_growth_mb": memory_mb("VmHWM") - before,
+        "dtype": str(matrix.dtype),
+        "shape": list(matrix.shape),
+    }
 
 
-def read_suite(table: str) -> dict:
+def read_suite(table: str, header: str = "no-header") -> dict:
     from galaxy_keras.tables import ColumnSelection, read_feature_matrix
 
-    return read_table(lambda: read_feature_matrix(table, False, ColumnSelection(), "table"))
+    return read_table(lambda: read_feature_matrix(table, header == "header", ColumnSelection(), "table"))
 
 
-def read_pandas(table: str) -> dict:
+def read_pandas(table: str, header: str = "no-header") -> dict:
     import pandas as pd
 
-    return read_table(lambda: pd.read_csv(table, sep="\t", header=None).to_numpy())
+    return read_table(lambda: pd.read_csv(table, sep="\t", header=0 if header == "header" else None).to_numpy())
 
 
 def review_texts(path: str) -> list[str]:

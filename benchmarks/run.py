@@ -27,6 +27,7 @@ from benchmarks.sections.search import search
 from benchmarks.sections.streaming import streaming
 from benchmarks.sections.tokenizer import tokenizer
 from benchmarks.sections.training import training
+from benchmarks.sections.wide_tables import wide_table_section
 from localgalaxy.environments import REPO_ROOT, ensure_tools_env
 
 SECTIONS = (
@@ -40,6 +41,7 @@ SECTIONS = (
     "streaming",
     "end-to-end",
     "search",
+    "wide-tables",
 )
 # The closing figures, each measured by one section; overhead_ratio is printed last.
 FIGURES = ("train_speedup", "predict_speedup", "masked_test_accuracy", "e2e_ratio", "overhead_ratio")
@@ -66,6 +68,7 @@ def main() -> int:
         "streaming": lambda: streaming(ctx),
         "end-to-end": lambda: end_to_end(ctx),
         "search": lambda: search(ctx, full),
+        "wide-tables": lambda: wide_table_section(ctx),
     }
     for name in SECTIONS:
         if name in sections:

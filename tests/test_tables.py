@@ -22,10 +22,22 @@ from galaxy_keras.tables import (
 ROWS = "".join(f"{i}\t{i * 2}\t{i % 7}\n" for i in range(10_000))
 
 
-def test_integer_tables_become_int32(write_table) -> None:
+def test_integer_tables_take_the_narrowest_integer_type_of_their_values(write_table) -> None:
     matrix = read_feature_matrix(write_table(ROWS), False, ColumnSelection(), "table")
-    assert matrix.dtype == np.int32 and matrix.shape == (10_000, 3)
+    assert matrix.dtype == np.uint16 and matrix.shape == (10_000, 3)
     assert matrix[9_999].tolist() == [9_999, 19_998, 9_999 % 7]
+    pixels = read_feature_matrix(write_table("0\t255\n17\t3\n"), False, ColumnSelection(), "table")
+    assert pixels.dtype == np.uint8 and pixels.tolist() == [[0, 255], [17, 3]]
+    signed = read_feature_matrix(write_table("-1\t40000\n"), False, ColumnSelection(), "table")
+    assert signed.dtype == np.int32 and signed.tolist() == [[-1, 40000]]
+
+
+def test_chunks_of_a_wide_table_hold_about_as_many_cells_as_those_of_a_narrow_one(write_table) -> None:
+    wide = "".join("\t".join(["1"] * 20_000) + "\n" for _ in range(300))
+    chunks = list(iter_feature_chunks(write_table(wide), False, ColumnSelection(), "table"))
+    assert [len(chunk) for chunk in chunks] == [tables.PARSE_CHUNK_CELLS // 20_000] * 2 + [300 - 2 * 102]
+    matrix = read_feature_matrix(write_table(wide), False, ColumnSelection(), "table")
+    assert matrix.shape == (300, 20_000) and matrix.dtype == np.uint8
 
 
 def test_a_float_anywhere_makes_the_table_float32(write_table) -> None:
@@ -45,7 +57,7 @@ def test_gzipped_tables_read_the_same(tmp_path: Path, write_table) -> None:
 
 def test_chunks_cover_every_row_once(write_table) -> None:
     chunks = list(
-        iter_feature_chunks(write_table(ROWS), False, ColumnSelection("by_index", "2"), "table", chunk_rows=3000)
+        iter_feature_chunks(write_table(ROWS), False, ColumnSelection("by_index", "2"), "table", chunk_cells=9000)
     )
     assert [len(chunk) for chunk in chunks] == [3000, 3000, 3000, 1000]
     assert np.concatenate(chunks)[:, 0].tolist() == [2 * i for i in range(10_000)]
@@ -71,32 +83,37 @@ def test_targets_keep_text_labels_and_numbers(write_table) -> None:
     assert read_target_column(write_table("1\n2\n"), False, ColumnSelection(), "t").tolist() == [1, 2]
 
 
-def test_line_count_handles_a_missing_final_newline(write_table) -> None:
-    assert tables._count_lines(write_table("1\n2\n3")) == 3
-    assert tables._count_lines(write_table("1\n2\n3\n")) == 3
-
-
-def test_the_fast_integer_reader_and_the_careful_reader_agree(write_table) -> None:
+def test_numpys_blocks_and_pandas_blocks_agree(write_table) -> None:
     path = write_table("a\tb\tc\n" + ROWS[:5000] + "\n" + ROWS[5000:])  # a blank line inside, skipped by both
-    selection = ColumnSelection("by_header_name", "c,a")
-    fast = tables._read_integer_matrix(path, True, selection, "table")
-    careful = tables._read_matrix_in_chunks(path, True, selection, "table")
-    assert fast is not None and fast.dtype == careful.dtype == np.int32
+    columns, chunk = [2, 0], tables.rows_per_chunk(3, 3000)
+    fast = np.concatenate([block[:, columns] for block in tables._fast_feature_chunks(path, True, 3, chunk, "table")])
+    careful = np.concatenate(list(tables._careful_feature_chunks(path, True, columns, "table", chunk)))
+    assert fast.dtype == careful.dtype == np.int32
     np.testing.assert_array_equal(fast, careful)
 
 
+def test_rows_numpy_read_are_not_read_again_when_pandas_takes_over(write_table) -> None:
+    """A decimal with a comma in the last chunk: NumPy cannot parse it, pandas names it after the rows read."""
+    rows = "".join(f"{i}\t{i}\n" for i in range(10)) + "1,5\t2\n"
+    with pytest.raises(UserInputError, match="line 11, column 1 of the table is '1,5', not a number"):
+        list(iter_feature_chunks(write_table(rows), False, ColumnSelection(), "table", chunk_cells=8))
+    blocks = list(iter_feature_chunks(write_table(rows.replace("1,5", "  7")), False, ColumnSelection(), "t", 8))
+    assert np.concatenate(blocks)[:, 0].tolist() == [*range(10), 7]
+
+
 @pytest.mark.parametrize(
-    ("bad_row", "expected"),
+    ("bad_cells", "expected"),
     [
-        ("1\t2\t3\t4\n", "line {line} of the table has 4 columns where the lines before have 3"),
-        ("1\t\t3\n", "line {line}, column 2 of the table is empty or NaN"),
-        ("1\tx\t3\n", "line {line}, column 2 of the table is 'x', not a number"),
+        (["1"] * 501, "line {line} of the table has 501 columns where the lines before have 500"),
+        (["1", "", *["3"] * 498], "line {line}, column 2 of the table is empty or NaN"),
+        (["1", "x", *["3"] * 498], "line {line}, column 2 of the table is 'x', not a number"),
     ],
 )
-def test_a_bad_row_at_the_start_of_a_chunk_is_named(write_table, bad_row: str, expected: str) -> None:
-    rows = ROWS.splitlines(keepends=True)
-    path = write_table("".join(rows[: tables.PARSE_CHUNK_ROWS]) + bad_row + "".join(rows[tables.PARSE_CHUNK_ROWS :]))
-    with pytest.raises(UserInputError, match=re.escape(expected.format(line=tables.PARSE_CHUNK_ROWS + 1))):
+def test_a_bad_row_at_the_start_of_a_chunk_is_named(write_table, bad_cells: list[str], expected: str) -> None:
+    chunk = tables.rows_per_chunk(500)
+    row = "\t".join(str(cell) for cell in range(500)) + "\n"
+    path = write_table(row * chunk + "\t".join(bad_cells) + "\n" + row * 3)
+    with pytest.raises(UserInputError, match=re.escape(expected.format(line=chunk + 1))):
         read_feature_matrix(path, False, ColumnSelection(), "table")
 
 

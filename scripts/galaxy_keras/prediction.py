@@ -12,13 +12,14 @@ import numpy as np
 
 from galaxy_keras.errors import UserInputError
 from galaxy_keras.padding import masks_padding, predict_trimmed
-from galaxy_keras.tables import ColumnSelection, iter_feature_chunks
+from galaxy_keras.tables import ColumnSelection, iter_feature_chunks, rows_per_chunk
 from galaxy_keras.trained_model import TrainedModel, as_model_input
 
-PREDICT_BATCH_SIZE = 1024
-# Rows read, checked, predicted and written at a time: memory stays bounded however long the table is, and a
-# chunk of whole batches leaves a short batch only at the table's end.
-PREDICTION_CHUNK_ROWS = 8 * PREDICT_BATCH_SIZE
+# Values per prediction batch: 1,024 rows of the RNN tutorial's 500 word ids, 17 of fruit 360's 30,000 pixel values,
+# so that a batch's activations stay small whatever the width of a sample.
+PREDICT_BATCH_CELLS = 1024 * 500
+# Values read, checked, predicted and written at a time: memory stays bounded however long and wide the table is.
+PREDICTION_CHUNK_CELLS = 8 * PREDICT_BATCH_CELLS
 
 
 def header_for(trained: TrainedModel, method: str, n_outputs: int) -> list[str]:
@@ -46,7 +47,7 @@ def predict_table(
     with open(output, "w", newline="") as handle:
         writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
         first_line = 2 if has_header else 1
-        for block in iter_feature_chunks(features_path, has_header, columns, what, PREDICTION_CHUNK_ROWS):
+        for block in iter_feature_chunks(features_path, has_header, columns, what, PREDICTION_CHUNK_CELLS):
             trained.check_features(block, what, first_line + n_rows)
             outputs = predict_rows(trained, as_model_input(trained.model, block))
             if n_rows == 0:
@@ -61,20 +62,26 @@ def predict_table(
     return n_rows
 
 
+def batch_rows(features: np.ndarray) -> int:
+    """Rows per prediction batch for samples of this size: about PREDICT_BATCH_CELLS values."""
+    return rows_per_chunk(int(np.prod(features.shape[1:])), PREDICT_BATCH_CELLS)
+
+
 def predict_rows(trained: TrainedModel, features: np.ndarray) -> np.ndarray:
-    """The network's outputs for a block of rows, in full batches of PREDICT_BATCH_SIZE.
+    """The network's outputs for a block of rows, in full batches of ``batch_rows`` rows.
 
     A model that masks padding gets batches of rows of similar length with the padding cut off (``padding``),
     its outputs put back in the rows' order. Any other model gets the rows as they are, and a short last batch
     is padded to full size: every call then has the same shape, so TensorFlow traces the model once instead of
     once per batch size.
     """
+    size = batch_rows(features)
     if masks_padding(trained.model):
-        return predict_trimmed(trained.model, features, PREDICT_BATCH_SIZE)
+        return predict_trimmed(trained.model, features, size)
     outputs = []
-    for start in range(0, len(features), PREDICT_BATCH_SIZE):
-        batch = features[start : start + PREDICT_BATCH_SIZE]
-        padded = np.concatenate([batch, np.zeros((PREDICT_BATCH_SIZE - len(batch), *batch.shape[1:]), batch.dtype)])
+    for start in range(0, len(features), size):
+        batch = features[start : start + size]
+        padded = np.concatenate([batch, np.zeros((size - len(batch), *batch.shape[1:]), batch.dtype)])
         outputs.append(np.asarray(trained.model.predict_on_batch(padded))[: len(batch)])
     return np.concatenate(outputs)
 

@@ -9,7 +9,7 @@ so that prediction runs in bounded memory. Labels and texts are read as written:
 
 from __future__ import annotations
 
-import contextlib
+import itertools
 import re
 import warnings
 from collections.abc import Iterator, Mapping
@@ -32,8 +32,9 @@ from galaxy_keras.files import (
     sample_lines,
 )
 
-# Rows parsed at a time when a table is read whole: the parser's memory on top of the array it fills.
-PARSE_CHUNK_ROWS = 4096
+# Cells parsed at a time: the parser's memory on top of the array it fills, bounded whatever the table's width
+# (4,096 rows of the RNN tutorial's 500 word ids, 68 rows of fruit 360's 30,000 pixel values).
+PARSE_CHUNK_CELLS = 4096 * 500
 # Rows of a table of labels or texts parsed at a time: all of them, in practice, since they are kept whole.
 WHOLE_TABLE_ROWS = 1 << 20
 _INT32 = np.iinfo(np.int32)
@@ -142,7 +143,7 @@ def iter_table_chunks(
     path: str,
     has_header: bool,
     what: str,
-    chunk_rows: int = PARSE_CHUNK_ROWS,
+    chunk_rows: int = WHOLE_TABLE_ROWS,
     numeric_header: bool = False,
     kind: TableKind = NUMBERS,
 ) -> Iterator[pd.DataFrame]:
@@ -275,96 +276,98 @@ def header_names(chunk: pd.DataFrame, has_header: bool) -> list[str]:
     return [str(name) for name in chunk.columns] if has_header else [str(i + 1) for i in range(chunk.shape[1])]
 
 
+def rows_per_chunk(width: int, cells: int = PARSE_CHUNK_CELLS) -> int:
+    """How many rows of ``width`` columns hold about ``cells`` cells (at least one)."""
+    return max(1, cells // max(1, width))
+
+
 def iter_feature_chunks(
-    path: str, has_header: bool, selection: ColumnSelection, what: str, chunk_rows: int = PARSE_CHUNK_ROWS
+    path: str, has_header: bool, selection: ColumnSelection, what: str, chunk_cells: int = PARSE_CHUNK_CELLS
 ) -> Iterator[np.ndarray]:
-    """Yield the selected columns as int32 (all integers) or float32 blocks, checking every cell is a finite number."""
-    columns: list[int] | None = None
+    """Yield the selected columns in blocks of about ``chunk_cells`` cells: int32 where a block holds only whole
+    numbers, else float32; every cell a finite number.
+
+    NumPy parses each block straight from the text, several times faster than pandas on a wide table. A block it
+    cannot parse (a word, an empty cell, a ragged row, a line of spaces, NaN) hands the rest of the table to pandas
+    (``_careful_feature_chunks``), which names the line and column of the problem or reads what NumPy would not.
+    """
+    names = _check_start(path, has_header, what, FEATURES)
+    _check_header(names, has_header, what)
+    columns = selection.indices(names if has_header else [str(i + 1) for i in range(len(names))], what, has_header)
+    chunk_rows = rows_per_chunk(len(names), chunk_cells)
+    done = 0
+    for block in _fast_feature_chunks(path, has_header, len(names), chunk_rows, what):
+        if block is None:
+            break
+        done += len(block)
+        yield block if columns == list(range(len(names))) else block[:, columns]
+    else:
+        if done:
+            return
+    for block in _careful_feature_chunks(path, has_header, columns, what, chunk_rows):
+        skipped = min(done, len(block))
+        done -= skipped
+        if skipped < len(block):
+            yield block[skipped:]
+
+
+def _fast_feature_chunks(
+    path: str, has_header: bool, width: int, chunk_rows: int, what: str
+) -> Iterator[np.ndarray | None]:
+    """Blocks of ``chunk_rows`` lines parsed by NumPy; None, then nothing more, at the first block it cannot parse."""
+    try:
+        with open_text(path) as handle:
+            if has_header:
+                handle.readline()
+            while lines := list(itertools.islice(handle, chunk_rows)):
+                block = _parse_numbers(lines, width)
+                yield block
+                if block is None:
+                    return
+    except GZIP_ERRORS:
+        raise damaged_gzip(what) from None
+
+
+def _parse_numbers(lines: list[str], width: int) -> np.ndarray | None:
+    """The lines as an int32 block, else a float32 one; None unless every cell is a finite number and every line has
+    ``width`` fields."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # loadtxt's "input contained no data" for blank lines
+        # NumPy before 2.1 parses "1.5" or "nan" into an integer through a float, with only this warning.
+        warnings.simplefilter("error", DeprecationWarning)
+        for dtype in (np.int32, np.float32):
+            try:
+                block = np.loadtxt(lines, dtype, delimiter="\t", comments=None, quotechar=None, ndmin=2)
+            except (ValueError, OverflowError, DeprecationWarning):
+                continue
+            usable = block.shape[1] == width and (dtype is np.int32 or np.isfinite(block).all())
+            return block if usable else None
+    return None
+
+
+def _careful_feature_chunks(
+    path: str, has_header: bool, columns: list[int], what: str, chunk_rows: int
+) -> Iterator[np.ndarray]:
+    """The selected columns through pandas, chunk by chunk, every cell checked and a bad one named."""
     first_line = 2 if has_header else 1
     for chunk in iter_table_chunks(path, has_header, what, chunk_rows, kind=FEATURES):
-        if columns is None:
-            columns = selection.indices(header_names(chunk, has_header), what, has_header)
-        block = chunk.iloc[:, columns]
-        yield _numeric_block(block, columns, first_line + int(chunk.index[0]), has_header, what)
+        yield _numeric_block(chunk.iloc[:, columns], columns, first_line + int(chunk.index[0]), has_header, what)
 
 
 def read_feature_matrix(path: str, has_header: bool, selection: ColumnSelection, what: str) -> np.ndarray:
-    """The whole feature table as one 2-D int32 or float32 array."""
-    integers = _read_integer_matrix(path, has_header, selection, what)
-    return integers if integers is not None else _read_matrix_in_chunks(path, has_header, selection, what)
+    """The whole feature table as one 2-D array: of the narrowest integer type that holds its values (uint8 for pixel
+    values, uint16 for word ids, a quarter and a half of int32), else float32."""
+    blocks = [
+        _narrowest(block) if block.dtype.kind == "i" else block
+        for block in iter_feature_chunks(path, has_header, selection, what)
+    ]
+    return np.concatenate(blocks, dtype=np.result_type(*blocks))
 
 
-def _read_integer_matrix(path: str, has_header: bool, selection: ColumnSelection, what: str) -> np.ndarray | None:
-    """The common case, a plain table of integers (token ids), parsed by NumPy straight into int32.
-
-    About as fast as pandas' defaults (BENCHMARKS.md), without their int64 copy. None for anything else (a
-    gzipped table, a decimal, an empty cell, a ragged row, a number beyond int32), which
-    ``_read_matrix_in_chunks`` then reads, naming the cell.
-    """
-    rows = _count_lines(path) - int(has_header)
-    if rows <= 0:
-        return None
-    with contextlib.closing(iter_table_chunks(path, has_header, what, chunk_rows=1, kind=FEATURES)) as chunks:
-        first = next(chunks)  # checks the start; closing the reader closes its file
-    columns = selection.indices(header_names(first, has_header), what, has_header)
-    width = first.shape[1]
-    every_column = columns == list(range(width))
-    matrix = np.empty((rows, len(columns)), dtype=np.int32)
-    filled = 0
-    with open_text(path) as handle, warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # loadtxt's "input contained no data" at the end of the file
-        # NumPy before 2.1 parses "1.5" or "nan" into an integer through a float, with only this warning.
-        warnings.simplefilter("error", DeprecationWarning)
-        if has_header:
-            handle.readline()
-        while filled < rows:
-            try:
-                block = np.loadtxt(
-                    handle, np.int32, delimiter="\t", comments=None, quotechar=None, max_rows=PARSE_CHUNK_ROWS, ndmin=2
-                )
-            except (ValueError, OverflowError, DeprecationWarning):
-                return None
-            if not len(block):
-                break
-            if block.shape[1] != width:  # a ragged row at the start of a chunk
-                return None
-            matrix[filled : filled + len(block)] = block if every_column else block[:, columns]
-            filled += len(block)
-    return matrix[:filled]
-
-
-def _read_matrix_in_chunks(path: str, has_header: bool, selection: ColumnSelection, what: str) -> np.ndarray:
-    """Any feature table, chunk by chunk through pandas, every cell checked.
-
-    The rows are counted first, so that the array is allocated once and filled chunk by chunk: the peak memory
-    is the array itself plus one chunk, not the list of chunks and their concatenation.
-    """
-    capacity = _count_lines(path) - int(has_header)
-    matrix: np.ndarray | None = None
-    filled = 0
-    for block in iter_feature_chunks(path, has_header, selection, what):
-        if matrix is None:
-            matrix = np.empty((max(capacity, len(block)), block.shape[1]), dtype=block.dtype)
-        if block.dtype == np.float32 and matrix.dtype != np.float32:
-            matrix = matrix.astype(np.float32)
-        if filled + len(block) > len(matrix):  # a gzipped table, whose lines were not counted
-            matrix = np.concatenate([matrix[:filled], np.empty((len(block) + filled, matrix.shape[1]), matrix.dtype)])
-        matrix[filled : filled + len(block)] = block
-        filled += len(block)
-    assert matrix is not None  # iter_table_chunks raises on a table without rows
-    return matrix[:filled]
-
-
-def _count_lines(path: str) -> int:
-    """Lines of a plain text file (a last line without a newline counts); 0 for a gzipped file."""
-    if is_gzip(path):
-        return 0
-    lines, last = 0, b"\n"
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            lines += block.count(b"\n")
-            last = block[-1:]
-    return lines + (last != b"\n")
+def _narrowest(block: np.ndarray) -> np.ndarray:
+    """The block in the narrowest integer type that holds its values."""
+    low, high = np.min_scalar_type(int(block.min())), np.min_scalar_type(int(block.max()))
+    return block.astype(np.result_type(low, high), copy=False)
 
 
 def _numeric_block(block: pd.DataFrame, columns: list[int], first_line: int, has_header: bool, what: str) -> np.ndarray:
@@ -417,7 +420,7 @@ def _non_number_hint(cell: str, first_line_of_data: bool, whole_column: bool) ->
 
 def read_text_table(path: str, has_header: bool, what: str, kind: TableKind) -> pd.DataFrame:
     """The whole table, every cell a string as written (``kind.cells_as_written``)."""
-    chunks = list(iter_table_chunks(path, has_header, what, chunk_rows=WHOLE_TABLE_ROWS, kind=kind))
+    chunks = list(iter_table_chunks(path, has_header, what, kind=kind))
     return pd.concat(chunks) if len(chunks) > 1 else chunks[0]
 
 
