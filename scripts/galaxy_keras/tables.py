@@ -424,13 +424,16 @@ def read_text_table(path: str, has_header: bool, what: str, kind: TableKind) -> 
     return pd.concat(chunks) if len(chunks) > 1 else chunks[0]
 
 
-def read_target_column(path: str, has_header: bool, selection: ColumnSelection, what: str) -> np.ndarray:
+def read_target_column(
+    path: str, has_header: bool, selection: ColumnSelection, what: str, labels: bool = False
+) -> np.ndarray:
     """The target values: one column, all numbers, or else labels as written; only an empty cell is missing.
 
     Several selected columns are read as one-hot class labels (see ``one_hot_classes``).
 
     A column of numbers is parsed as numbers, 'nan' included, so that a regressor's missing values are refused.
     In any other column every cell is a label as written: 'NA', 'None' or 'null' are classes like any other.
+    With ``labels`` (a classifier's targets, groups) every column is read so (``labels_as_written``).
     """
     table = read_text_table(path, has_header, what, LABELS)
     names = header_names(table, has_header)
@@ -444,13 +447,28 @@ def read_target_column(path: str, has_header: bool, selection: ColumnSelection, 
     _check_no_empty_target(values.str.strip() == "", first_line, what)
     numbers = pd.to_numeric(values, errors="coerce")
     text = (numbers.isna() & ~values.str.fullmatch(r"\s*[-+]?nan\s*", case=False)).to_numpy()
-    if not text.any():
+    if not text.any() and not labels:
         return _finite_targets(numbers, first_line, what)
     if not has_header and text[0] and not text[1:].any() and len(values) > 1:
         raise UserInputError(
             f"line 1 of the {what} is '{values.iloc[0]}' and all other lines are numbers: it looks like a header "
             "row; set the table's header option to Yes."
         )
+    return labels_as_written(values)
+
+
+# A whole number as Python writes one (no sign '+', no leading zero, no point), and within int64.
+_PLAIN_WHOLE_NUMBER = r"-?(?:0|[1-9]\d{0,17})"
+
+
+def labels_as_written(values: pd.Series) -> np.ndarray:
+    """Labels as written: two cells are one label only if written alike ('1' and '1.0', 'nan' and 'NaN' are two).
+
+    When every label is a whole number written plainly, they become those numbers, so that they sort as numbers
+    (2 before 10) and are written back exactly as they were.
+    """
+    if values.str.fullmatch(_PLAIN_WHOLE_NUMBER).all():
+        return values.astype(np.int64).to_numpy()
     return values.to_numpy(dtype=object)
 
 
