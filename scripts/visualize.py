@@ -8,10 +8,10 @@ from galaxy_keras.cli import Output, run_form_tool
 from galaxy_keras.tables import ColumnSelection, read_target_column
 
 
-def read_column(form: dict, name: str, what: str):
-    return read_target_column(
-        form[name], form[f"{name}_has_header"], ColumnSelection.from_form(form[f"{name}_columns"]), what
-    )
+def read_column(form: dict, name: str, what: str, labels: bool):
+    """The column of the table input ``name``: class labels (or one-hot columns) as written, or values."""
+    selection = ColumnSelection.from_form(form[f"{name}_columns"])
+    return read_target_column(form[name], form[f"{name}_has_header"], selection, what, labels=labels)
 
 
 def draw(form: dict, args: Namespace) -> None:
@@ -20,8 +20,8 @@ def draw(form: dict, args: Namespace) -> None:
     kind = plot["plot_type"]
     if kind == "confusion_matrix":
         plots.confusion_matrix_plot(
-            read_column(plot, "true_labels", "true labels table"),
-            read_column(plot, "predicted_labels", "predicted labels table"),
+            read_column(plot, "true_labels", "true labels table", labels=True),
+            read_column(plot, "predicted_labels", "predicted labels table", labels=True),
             image,
             args.matrix,
             args.report,
@@ -30,12 +30,12 @@ def draw(form: dict, args: Namespace) -> None:
             color_map=plot["color_map"],
         )
     elif kind == "roc_pr":
-        true_labels = read_column(plot, "true_labels", "true labels table")
+        true_labels = read_column(plot, "true_labels", "true labels table", labels=True)
         plots.roc_pr_plot(true_labels, plots.read_probabilities(plot["probabilities"]), plot["title"], image)
     elif kind == "regression":
         regression.regression_plot(
-            read_column(plot, "true_values", "true values table"),
-            read_column(plot, "predicted_values", "predicted values table"),
+            read_column(plot, "true_values", "true values table", labels=False),
+            read_column(plot, "predicted_values", "predicted values table", labels=False),
             image,
             args.metrics,
             plot["title"],

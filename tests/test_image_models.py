@@ -42,7 +42,7 @@ def test_a_cnn_learns_digits_from_one_hot_targets_and_predicts_their_classes(tmp
 
 def test_a_confusion_matrix_takes_one_hot_true_labels_named_by_the_header(tmp_path: Path, write_table) -> None:
     one_hot = write_table("cat\tdog\n1\t0\n0\t1\n0\t1\n")
-    true = read_target_column(one_hot, True, ColumnSelection(), "true labels table")
+    true = read_target_column(one_hot, True, ColumnSelection(), "true labels table", labels=True)
     matrix = tmp_path / "matrix.tsv"
     plots.confusion_matrix_plot(
         true,

@@ -199,23 +199,28 @@ ONE_HOT = "0\t1\t0\n1\t0\t0\n0\t0\t1\n0\t1\t0\n"
 
 
 def test_one_hot_columns_without_a_header_are_classes_0_to_k_minus_1(write_table) -> None:
-    labels = read_target_column(write_table(ONE_HOT), False, ColumnSelection(), "targets table")
+    labels = read_target_column(write_table(ONE_HOT), False, ColumnSelection(), "targets table", labels=True)
     assert labels.tolist() == [1, 0, 2, 1]
 
 
 def test_to_categoricals_floats_read_as_one_hot_too(write_table) -> None:
     table = ONE_HOT.replace("0", "0.0").replace("1", "1.0")
-    assert read_target_column(write_table(table), False, ColumnSelection(), "targets").tolist() == [1, 0, 2, 1]
+    labels = read_target_column(write_table(table), False, ColumnSelection(), "targets", labels=True)
+    assert labels.tolist() == [1, 0, 2, 1]
 
 
 def test_one_hot_columns_with_a_header_are_named_classes(write_table) -> None:
-    labels = read_target_column(write_table("apple\tbanana\tcherry\n" + ONE_HOT), True, ColumnSelection(), "targets")
+    table = write_table("apple\tbanana\tcherry\n" + ONE_HOT)
+    labels = read_target_column(table, True, ColumnSelection(), "targets", labels=True)
     assert labels.tolist() == ["banana", "apple", "cherry", "banana"]
     chosen = ColumnSelection("by_header_name", "banana,apple")
-    assert read_target_column(write_table("apple\tbanana\tcherry\n1\t0\t0\n0\t1\t0\n"), True, chosen, "t").tolist() == [
-        "apple",
-        "banana",
-    ]
+    two_rows = write_table("apple\tbanana\tcherry\n0\t1\t0\n1\t0\t0\n")
+    assert read_target_column(two_rows, True, chosen, "t", labels=True).tolist() == ["banana", "apple"]
+
+
+def test_a_regressors_values_come_from_one_column(write_table) -> None:
+    with pytest.raises(UserInputError, match="3 columns of the targets table are selected, but values to predict"):
+        read_target_column(write_table(ONE_HOT), False, ColumnSelection(), "targets table")
 
 
 @pytest.mark.parametrize(
@@ -229,4 +234,4 @@ def test_one_hot_columns_with_a_header_are_named_classes(write_table) -> None:
 )
 def test_tables_that_are_not_one_hot_are_refused(write_table, table: str, message: str) -> None:
     with pytest.raises(UserInputError, match=message):
-        read_target_column(write_table(table), False, ColumnSelection(), "targets table")
+        read_target_column(write_table(table), False, ColumnSelection(), "targets table", labels=True)

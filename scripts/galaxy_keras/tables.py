@@ -429,7 +429,8 @@ def read_target_column(
 ) -> np.ndarray:
     """The target values: one column, all numbers, or else labels as written; only an empty cell is missing.
 
-    Several selected columns are read as one-hot class labels (see ``one_hot_classes``).
+    With ``labels``, several selected columns are read as one-hot class labels (see ``one_hot_classes``); values
+    (a regressor's) come from one column.
 
     A column of numbers is parsed as numbers, 'nan' included, so that a regressor's missing values are refused.
     In any other column every cell is a label as written: 'NA', 'None' or 'null' are classes like any other.
@@ -441,6 +442,11 @@ def read_target_column(
     first_line = 2 if has_header else 1
     if len(columns) == 1:
         values = table.iloc[:, columns[0]]
+    elif not labels:
+        raise UserInputError(
+            f"{len(columns)} columns of the {what} are selected, but values to predict come from one column (several "
+            "are read as one-hot class labels only for a classifier): select the column of values."
+        )
     else:
         class_names = [names[column] for column in columns] if has_header else [str(i) for i in range(len(columns))]
         values = one_hot_classes(table.iloc[:, columns], class_names, first_line, what)
