@@ -151,6 +151,15 @@ def suite_pipeline(
     ctx: Context, tables: dict[str, Path], epochs: int, folder: Path, mask_padding: bool = False
 ) -> dict[str, Run]:
     """The suite's four scripts, each in its own process as Galaxy runs them."""
+    runs = suite_plan(ctx, tables, epochs, folder, mask_padding)
+    return runs | suite_train_and_predict(ctx, folder / "plan.json", tables, folder)
+
+
+def suite_plan(
+    ctx: Context, tables: dict[str, Path], epochs: int, folder: Path, mask_padding: bool = False
+) -> dict[str, Run]:
+    """The architecture and builder scripts: the tutorial's plan for these tables (its model masked if asked) in
+    folder/plan.json."""
     folder.mkdir(parents=True, exist_ok=True)
     with open(tables["X_train"]) as table:
         width = len(table.readline().split("\t"))
@@ -167,7 +176,7 @@ def suite_pipeline(
         "seed": 0,
     }
     runs["builder"] = ctx.script("create_model.py", builder, "--output", folder / "plan.json")
-    return runs | suite_train_and_predict(ctx, folder / "plan.json", tables, folder)
+    return runs
 
 
 def training_tables_form(plan: Path, tables: dict[str, Path]) -> dict:
@@ -183,27 +192,26 @@ def training_tables_form(plan: Path, tables: dict[str, Path]) -> dict:
     }
 
 
-def suite_train_and_predict(ctx: Context, plan: Path, tables: dict[str, Path], folder: Path) -> dict[str, Run]:
-    """The training and prediction scripts on a training plan: metrics, model, history and predictions in folder."""
-    folder.mkdir(parents=True, exist_ok=True)
-    runs = {}
-    training = {
+def training_form(plan: Path, tables: dict[str, Path]) -> dict:
+    """The training script's form in the suite's pipelines: 10% of the rows held out (shuffle split) and scored."""
+    return {
         **training_tables_form(plan, tables),
         "scheme": {
             "scheme_type": "train_val",
             "split": {"test_size": 0.1, "split_method": {"method": "shuffle"}, "random_state": 0},
         },
     }
-    runs["training"] = ctx.script(
-        "train_and_evaluate.py",
-        training,
-        "--metrics",
-        folder / "metrics.tsv",
-        "--model",
-        folder / "model.keras",
-        "--history",
-        folder / "history.tsv",
-    )
+
+
+def training_outputs(folder: Path) -> list[str | Path]:
+    """The training script's output options: metrics, model and history in folder."""
+    return ["--metrics", folder / "metrics.tsv", "--model", folder / "model.keras", "--history", folder / "history.tsv"]
+
+
+def suite_train_and_predict(ctx: Context, plan: Path, tables: dict[str, Path], folder: Path) -> dict[str, Run]:
+    """The training and prediction scripts on a training plan: metrics, model, history and predictions in folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    runs = {"training": ctx.script("train_and_evaluate.py", training_form(plan, tables), *training_outputs(folder))}
     prediction = {
         "model": str(folder / "model.keras"),
         "features": str(tables["X_test"]),

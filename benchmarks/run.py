@@ -25,6 +25,7 @@ from benchmarks.sections.reading import reading
 from benchmarks.sections.scaling import scaling
 from benchmarks.sections.search import search
 from benchmarks.sections.streaming import streaming
+from benchmarks.sections.timeline import timeline
 from benchmarks.sections.tokenizer import tokenizer
 from benchmarks.sections.training import training
 from benchmarks.sections.wide_tables import wide_table_section
@@ -41,6 +42,7 @@ SECTIONS = (
     "streaming",
     "end-to-end",
     "search",
+    "timeline",
     "wide-tables",
 )
 # The closing figures, each measured by one section; overhead_ratio is printed last.
@@ -68,6 +70,7 @@ def main() -> int:
         "streaming": lambda: streaming(ctx),
         "end-to-end": lambda: end_to_end(ctx),
         "search": lambda: search(ctx, full),
+        "timeline": lambda: timeline(ctx, full),
         "wide-tables": lambda: wide_table_section(ctx),
     }
     for name in SECTIONS:
