@@ -6,8 +6,9 @@ Run as a script to print the table of cases and messages:  python tests/test_bad
 from __future__ import annotations
 
 import json
+import os
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -16,11 +17,12 @@ import fixture_models as fm
 from galaxy_keras.architecture import architecture_json
 from galaxy_keras.errors import UserInputError
 from galaxy_keras.plan import load_plan, plan_from_form
-from galaxy_keras.plots import ImageFile, confusion_matrix_plot, read_probabilities, roc_pr_plot
+from galaxy_keras.plots import ImageFile, confusion_matrix_plot, model_diagram_plot, read_probabilities, roc_pr_plot
 from galaxy_keras.prediction import predict_table
-from galaxy_keras.safety import model_from_config, parse_json_file
+from galaxy_keras.safety import model_from_config, numbered_layers, parse_json_file
+from galaxy_keras.search import Budget, SearchOutputs, Validation, parse_parameter, run_search
 from galaxy_keras.tables import ColumnSelection, read_feature_matrix, read_target_column
-from galaxy_keras.text import TokenizerSettings, read_review_table, tokenize
+from galaxy_keras.text import ReviewTable, TokenizerSettings, read_review_table, tokenize
 from galaxy_keras.training import Scheme, TableInput, TrainingOutputs, train_and_evaluate
 
 TEST_DATA = fm.TEST_DATA
@@ -124,6 +126,12 @@ def tokenizer(tmp: Path, text: str, column: str = "text") -> None:
     )
 
 
+def tokenizer_with(tmp: Path, settings: TokenizerSettings) -> None:
+    """Tokenize one text in fit mode with ``settings``."""
+    outputs = {"sequences": str(tmp / "x.tsv"), "vocabulary": str(tmp / "v.tsv")}
+    tokenize(ReviewTable(["good film"], None), settings, None, outputs)
+
+
 # Helpers of the cases on settings, plans and plots (issue 12).
 def plan_without(tmp: Path, field_name: str) -> Path:
     plan = json.loads((TEST_DATA / "blobs_classifier_plan.json").read_text())
@@ -196,6 +204,132 @@ def group_split(
     (tmp / "groups.tsv").write_text(groups_text)
     groups = TableInput(str(tmp / "groups.tsv"), False, ALL)
     train_split(tmp, Scheme(scheme, sizes[0], sizes[1], method="group", groups=groups))
+
+
+# Helpers of the cases on the search and on hand-edited plans (issue 20).
+BLOB_SPECIES = [line.split("\t")[4] for line in (TEST_DATA / "blobs.tsv").read_text().splitlines()[1:]]
+QUARTER_HELD_OUT = Validation(held_out=0.25)
+FOUR_CANDIDATES = Budget(candidates=4)
+
+
+def search_blobs(
+    tmp: Path,
+    parameters: Sequence[dict] = (),
+    plan_path: Path | None = None,
+    validation: Validation = QUARTER_HELD_OUT,
+    groups_text: str | None = None,
+    target: str = "species",
+    metric: str = "accuracy",
+    budget: Budget = FOUR_CANDIDATES,
+) -> None:
+    """A grid search on the 120 rows of test-data/blobs.tsv (three species of 40 rows, and a size)."""
+    groups = None
+    if groups_text is not None:
+        (tmp / "groups.tsv").write_text(groups_text)
+        groups = TableInput(str(tmp / "groups.tsv"), False, ALL)
+    outputs = SearchOutputs(str(tmp / "results.tsv"), str(tmp / "best.json"), str(tmp / "plot.png"))
+    run_search(
+        str(plan_path or TEST_DATA / "blobs_classifier_plan.json"),
+        fm.blobs_table(TEST_DATA, "f1,f2,f3,f4"),
+        fm.blobs_table(TEST_DATA, target),
+        groups,
+        list(parameters),
+        "grid",
+        budget,
+        validation,
+        metric,
+        outputs,
+    )
+
+
+def setting(name: str, values: str, layer: int | None = None, field: str | None = None) -> dict:
+    """One entry of the search space, as the form gives it."""
+    return {"setting": name, "values": values, **({"layer": layer, "field": field} if layer is not None else {})}
+
+
+def regressor_plan(tmp: Path, **changes: object) -> Path:
+    """The blobs regressor's plan without its EarlyStopping (which watches val_loss), with ``changes``."""
+    plan = json.loads((TEST_DATA / "blobs_regressor_plan.json").read_text())
+    plan.update({"callbacks": [], **changes})
+    path = tmp / "regressor_plan.json"
+    path.write_text(json.dumps(plan))
+    return path
+
+
+def tutorial_values(setting_name: str, values: str) -> None:
+    parse_parameter(load_plan(str(TEST_DATA / "imdb_lstm_plan.json")), setting_name, values)
+
+
+def functional_plan(tmp: Path, inputs_of_output: str = "2", outputs: str = "3") -> Path:
+    """The blobs classifier as a Functional model: 1 Input, 2 Dense 16, 3 Dense 3 (softmax)."""
+    form = {
+        "model": {
+            "model_type": "functional",
+            "outputs": outputs,
+            "layers": [
+                {**fm.layer("Input", shape="(4,)"), "inbound_layers": ""},
+                {**fm.layer("Dense", units=16, activation="relu"), "inbound_layers": "1"},
+                {**fm.layer("Dense", units=3, activation="softmax"), "inbound_layers": inputs_of_output},
+            ],
+        }
+    }
+    return plan_with(tmp, model=json.loads(architecture_json(form)))
+
+
+def huge_model() -> dict:
+    """The blobs classifier's model with 200 million units in its first Dense layer: 1.6 billion parameters."""
+    model = json.loads((TEST_DATA / "blobs_classifier_plan.json").read_text())["model"]
+    numbered_layers(model)[0]["config"]["units"] = 200_000_000
+    for layer in numbered_layers(model):  # built for 16 inputs; Keras infers the new shapes
+        layer.pop("build_config", None)
+    return model
+
+
+def model_of_layers(edit: Callable[[list[dict]], list[dict]]) -> dict:
+    """The blobs classifier's model with its list of layers (the input layer Keras adds first) edited."""
+    model = json.loads((TEST_DATA / "blobs_classifier_plan.json").read_text())["model"]
+    model["config"]["layers"] = edit(model["config"]["layers"])
+    return model
+
+
+def model_without_input() -> dict:
+    """The blobs classifier's model without its input layer, and so without the shapes Keras built it for."""
+    model = model_of_layers(lambda layers: layers[1:])
+    for layer in model["config"]["layers"]:
+        layer.pop("build_config", None)
+    model["config"].pop("build_input_shape", None)
+    model.pop("build_config", None)
+    return model
+
+
+def model_with_config(tmp: Path, config: object, raw: str | None = None) -> Path:
+    """The blobs classifier's archive with another config.json."""
+    path = tmp / "edited.keras"
+    with zipfile.ZipFile(TEST_DATA / "blobs_classifier.keras") as source, zipfile.ZipFile(path, "w") as target:
+        for member in source.infolist():
+            replaced = raw if raw is not None else json.dumps(config)
+            target.writestr(member, replaced if member.filename == "config.json" else source.read(member))
+    return path
+
+
+def with_job_memory(megabytes: str, action: Callable[[], None]) -> None:
+    """Run ``action`` as a job that Galaxy gave ``megabytes`` of memory (GALAXY_MEMORY_MB)."""
+    os.environ["GALAXY_MEMORY_MB"] = megabytes
+    try:
+        action()
+    finally:
+        del os.environ["GALAXY_MEMORY_MB"]
+
+
+def written_plan(tmp: Path, content: bytes) -> str:
+    path = tmp / "plan.json"
+    path.write_bytes(content)
+    return str(path)
+
+
+def species_groups(group_of: Callable[[int, str], str]) -> str:
+    """A groups table for the blobs rows: ``group_of(row, species)`` names each row's group."""
+    return "".join(f"{group_of(row, species)}\n" for row, species in enumerate(BLOB_SPECIES))
 
 
 BLOB_X, BLOB_Y = blob_rows(40, ["a", "b", "c"])
@@ -783,7 +917,7 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
     (
         "groups table of another row count",
         lambda t: group_split(t, "p1\np2\n" * 15),
-        "the groups table has 30 rows but the targets table has 40: give one group per row.",
+        "the groups table has 30 rows but the targets table has 40: give one group per row (check the header options).",
     ),
     (
         "a single group",
@@ -801,6 +935,303 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
         "group split: one group left after the test part",
         lambda t: group_split(t, "p1\np2\n" * 20, "train_val_test", (0.25, 0.25)),
         "all 20 rows left after holding out the test part belong to one group ('p",
+    ),
+    # A candidate of the search fails before training, with the checks training makes (issue 20)
+    (
+        "search: a value of the last layer's units that does not fit the classes",
+        lambda t: search_blobs(t, [setting("layer", "2, 3", 2, "units")]),
+        "layer 2 (Dense) units = 2: the targets table holds 3 classes, but the output layer has 2 units",
+    ),
+    (
+        "search: a callback that watches validation data the search does not give",
+        lambda t: search_blobs(t, plan_path=TEST_DATA / "blobs_regressor_plan.json", target="size", metric="mse"),
+        "EarlyStopping watches 'val_loss', which needs validation data: set a validation split above 0",
+    ),
+    (
+        "search: ROC AUC of folds that lack a class",
+        lambda t: search_blobs(
+            t, validation=Validation(folds=3), groups_text=species_groups(lambda _, name: name), metric="roc_auc"
+        ),
+        "the scored rows of fold 1 hold no row of class",
+    ),
+    (
+        "search: R² of folds of one row",
+        lambda t: search_blobs(
+            t, plan_path=regressor_plan(t), validation=Validation(folds=120), target="size", metric="r2"
+        ),
+        "the scored rows of fold 1 are a single row, whose R² is undefined: use fewer folds or a larger held-out part",
+    ),
+    (
+        "search: the plan's validation split leaves a fold nothing to train on",
+        lambda t: search_blobs(t, plan_path=plan_with(t, validation_split=0.99)),
+        "a validation split of 0.99 of the 90 rows left for training leaves no row to train on",
+    ),
+    (
+        "search: every candidate diverges",
+        lambda t: search_blobs(
+            t,
+            [setting("optimizer", "SGD"), setting("learning_rate", "1, 5")],
+            plan_path=regressor_plan(t),
+            target="size",
+            metric="mse",
+        ),
+        "none of the 2 candidates finished; 2 failed: the model's outputs for the scored rows are not finite numbers "
+        "(NaN or infinite), so training diverged: use a smaller learning rate",
+    ),
+    # The one grammar of search values (issue 20)
+    (
+        "search values: a range with three dots",
+        lambda t: tutorial_values("learning_rate", "1e-4...1e-2"),
+        "'1e-4...1e-2' is not a range of learning_rate: give a list of values separated by commas",
+    ),
+    (
+        "search values: a range with a hyphen",
+        lambda t: tutorial_values("learning_rate", "1e-4 - 1e-2"),
+        "'1e-4 - 1e-2' is not a value of learning_rate: give a number, such as 0.01 or 1e-3; the values are a list",
+    ),
+    (
+        "search values: a range with 'to'",
+        lambda t: tutorial_values("batch_size", "16 to 128"),
+        "'16 to 128' is not a value of batch_size: give a whole number, such as 64; the values are a list",
+    ),
+    (
+        "search values: a decimal for a whole-number setting",
+        lambda t: tutorial_values("batch_size", "32, 64.5"),
+        "'64.5' is not a value of batch_size: give a whole number",
+    ),
+    (
+        "search values: a comma at the end",
+        lambda t: tutorial_values("batch_size", "32, 64,"),
+        "an empty value (two commas in a row, or one at the end) is not a value of batch_size",
+    ),
+    (
+        "search values: nan as a number",
+        lambda t: tutorial_values("learning_rate", "nan, 0.01"),
+        "'nan' is not a value of learning_rate: give a number",
+    ),
+    (
+        "search values: a list in brackets",
+        lambda t: tutorial_values("batch_size", "[32, 64]"),
+        "'[32' is not a value of batch_size: give a whole number",
+    ),
+    (
+        "search values: LOG in capitals",
+        lambda t: tutorial_values("learning_rate", "1e-4 .. 1e-2 LOG"),
+        "'1e-4 .. 1e-2 LOG' is not a range of learning_rate: give a list of values",
+    ),
+    (
+        "search values: a list longer than a list may be",
+        lambda t: tutorial_values("batch_size", ", ".join(str(size) for size in range(1, 102))),
+        "the list of batch_size holds 101 values, more than the 100 a list may hold: give fewer, or a range.",
+    ),
+    # One layer numbering in every tool (issue 20)
+    (
+        "architecture: a Functional layer that leads to no output",
+        lambda t: functional_plan(t, inputs_of_output="1"),
+        "layer 2 (Dense) leads to none of the output layers: give it as the input of a later layer, add it to the "
+        "output layers, or remove it.",
+    ),
+    (
+        "search: a Functional model's layer 1 is its Input",
+        lambda t: parse_parameter(load_plan(str(functional_plan(t))), "layer", "8, 16", layer=1, field="units"),
+        "layer 1 (InputLayer) has no field 'units'",
+    ),
+    (
+        "search: layer 0",
+        lambda t: search_blobs(t, [setting("layer", "8, 16", 0, "units")]),
+        "the plan's model has no layer 0: its layers are 1 (Dense), 2 (Dense); choose one of these numbers.",
+    ),
+    # Models and lists too large for the suite or the job's memory (issue 20)
+    (
+        "architecture: a Dense layer of a billion parameters",
+        lambda t: architecture_json(fm.sequential("(1000,)", fm.layer("Dense", units=1_000_000))),
+        "the model architecture has 1,001,000,000 parameters, more than the 250,000,000 this suite builds; layer 1 "
+        "(Dense) holds 1,001,000,000 of them: make that layer smaller",
+    ),
+    (
+        "a plan whose model has 1.6 billion parameters",
+        lambda t: load_plan(str(plan_with(t, model=huge_model()))),
+        "has 1,600,000,003 parameters, more than the 250,000,000 this suite builds; layer 1 (Dense) holds "
+        "1,000,000,000 of them",
+    ),
+    (
+        "builder: an architecture of 1.6 billion parameters",
+        lambda t: plan_from_form(fm.builder_form(loss="sparse_categorical_crossentropy"), write_json(t, huge_model())),
+        "the model architecture has 1,600,000,003 parameters, more than the 250,000,000 this suite builds",
+    ),
+    (
+        "diagram of a model of 1.6 billion parameters",
+        lambda t: model_diagram_plot(write_json(t, huge_model()), "model", ImageFile(str(t / "model.png"))),
+        "the model architecture has 1,600,000,003 parameters, more than the 250,000,000 this suite builds",
+    ),
+    (
+        "predict with a trained model of 1.6 billion parameters",
+        lambda t: predict(t, model_with_config(t, huge_model()), "1\t2\t3\t4\n"),
+        "the trained model has 1,600,000,003 parameters, more than the 250,000,000 this suite builds",
+    ),
+    (
+        "training a model too big for the job's memory",
+        lambda t: with_job_memory("4", lambda: train(t, IMDB_X_ROW * 4, "0\n1\n" * 2, "imdb_lstm_plan.json")),
+        "training the training plan's model in batches of 4 rows needs at least 7 MB of memory, but the job has 4 MB "
+        "(GALAXY_MEMORY_MB); layer 1 (Embedding), with 320,000 parameters and 16,000 values per row, needs 6 MB of "
+        "it: make that layer smaller, use a smaller batch size, or ask for more memory.",
+    ),
+    (
+        "GALAXY_MEMORY_MB not a number",
+        lambda t: with_job_memory("8G", lambda: train(t, BLOB_X, BLOB_Y)),
+        "GALAXY_MEMORY_MB is '8G', not a number of megabytes: ask the Galaxy administrator to fix the job setup.",
+    ),
+    (
+        "search: a candidate too big for the job's memory",
+        lambda t: with_job_memory("64", lambda: search_blobs(t, [setting("layer", "16, 2000000", 1, "units")])),
+        "layer 1 (Dense) units = 2000000: training the training plan's model in batches of 16 rows needs at least",
+    ),
+    (
+        "tokenizer: texts of more words than the job's memory holds",
+        lambda t: tokenizer_with(t, TokenizerSettings(skip_top=0, sequence_length=10**10)),
+        "an id table of 10,000,000,000 ids per text for 1 text(s) needs at least 38,147 MB of memory, but the job "
+        "has 8,192 MB (the tools' default where Galaxy does not set GALAXY_MEMORY_MB): use fewer words per text, or "
+        "ask for more memory.",
+    ),
+    (
+        "a plan of eleven callbacks",
+        lambda t: load_plan(str(plan_with(t, callbacks=one_callback("TerminateOnNaN") * 11))),
+        "the training plan has 11 callbacks, more than the 10 a plan may have: keep the ones that act on training.",
+    ),
+    (
+        "a plan that names a metric twice",
+        lambda t: load_plan(str(plan_with(t, metrics=["acc", "acc"]))),
+        "the training plan's metrics name 'acc' twice: list each metric once.",
+    ),
+    (
+        "a model of more layers than the suite builds",
+        lambda t: model_from_config(
+            {**huge_model(), "config": {**huge_model()["config"], "layers": numbered_layers(huge_model()) * 251}},
+            "model architecture",
+        ),
+        "the model architecture holds 502 layers instead of a list of 1 to 500 layers",
+    ),
+    (
+        "search: more candidates than the tool runs",
+        lambda t: search_blobs(t, budget=Budget(candidates=1001)),
+        "a budget of 1001 candidates is more than this tool runs: give at most 1000.",
+    ),
+    # Library errors said in the suite's terms (issue 20)
+    (
+        "a plan nested deeper than Python's JSON parser goes",
+        lambda t: load_plan(written_plan(t, b"[" * 100_000)),
+        "the training plan is not valid JSON (it nests deeper than 64 levels, which no Keras configuration does)",
+    ),
+    (
+        "an architecture nested 100 levels deep",
+        lambda t: parse_json_file(write_json(t, None, '{"a": ' * 100 + "1" + "}" * 100), "model architecture"),
+        "the model architecture is not valid JSON (it nests deeper than 64 levels",
+    ),
+    (
+        "additional arguments nested too deep",
+        lambda t: architecture_json(
+            fm.sequential("(4,)", fm.layer("Dense", units=2, advanced_arguments="[" * 5000 + "]" * 5000))
+        ),
+        "the additional arguments of layer 1 (Dense) are not valid JSON (it nests deeper than 64 levels",
+    ),
+    (
+        "a trained model whose configuration is nested too deep",
+        lambda t: predict(t, model_with_config(t, None, raw="[" * 100_000), "1\t2\t3\t4\n"),
+        "the trained model is corrupted (it nests deeper than 64 levels",
+    ),
+    (
+        "a plan whose model lost its input layer",
+        lambda t: load_plan(str(plan_with(t, model=model_without_input()))),
+        "has no input layer, so its shapes are unknown: give the output of 'Create a deep learning model "
+        "architecture', which starts with the input shape.",
+    ),
+    (
+        "a plan whose model has only its input layer",
+        lambda t: load_plan(str(plan_with(t, model=model_of_layers(lambda layers: layers[:1])))),
+        "the training plan's model has no layer besides its input: add layers with 'Create a deep learning model",
+    ),
+    (
+        "a Keras model archive given as a plan",
+        lambda t: load_plan(str(TEST_DATA / "blobs_classifier.keras")),
+        "the training plan looks like a binary file (a Keras model archive?), not a JSON file: give the JSON file",
+    ),
+    (
+        "a plan in UTF-16",
+        lambda t: load_plan(written_plan(t, (TEST_DATA / "blobs_classifier_plan.json").read_text().encode("utf-16"))),
+        "the training plan is UTF-16, not UTF-8: save it as UTF-8",
+    ),
+    (
+        "a plan in Latin-1",
+        lambda t: load_plan(written_plan(t, '{"format": "caf\u00e9"}'.encode("latin-1"))),
+        "the training plan is not UTF-8 text: save it as UTF-8, or give the JSON file the suite's tools wrote.",
+    ),
+    (
+        "a plan larger than any plan",
+        lambda t: load_plan(written_plan(t, b" " * (17 << 20))),
+        "the training plan is larger than 16 MiB, far larger than a JSON file can be",
+    ),
+    (
+        "search: a stratified held-out part smaller than the classes",
+        lambda t: search_blobs(t, validation=Validation(held_out=0.02)),
+        "a stratified split of the 120 rows into 118 and a held-out part of 2 cannot put all 3 classes on both sides",
+    ),
+    (
+        "search: a held-out part that takes every group",
+        lambda t: search_blobs(t, validation=Validation(held_out=0.6), groups_text=species_groups(lambda r, _: r % 2)),
+        "the held-out part of a group split takes all 2 groups of the 120 rows, leaving none to train on",
+    ),
+    (
+        "search: a single group",
+        lambda t: search_blobs(t, groups_text="p1\n" * 120),
+        "all 120 rows belong to one group ('p1'): a group split needs at least two groups; check the groups column, "
+        "or set 'Keep rows of one group together?' to No.",
+    ),
+    (
+        "search: a sample smaller than the classes",
+        lambda t: search_blobs(t, validation=Validation(rows=2)),
+        "a stratified sample of 2 of the 120 rows cannot hold all 3 classes and leave rows of each out: sample from 3 "
+        "to 117 rows",
+    ),
+    (
+        "search: a sample of no whole group",
+        lambda t: search_blobs(t, validation=Validation(rows=10), groups_text=species_groups(lambda r, _: f"p{r % 3}")),
+        "a sample of 10 of the 120 rows holds no whole group of the 3: sample at least 40 rows, or search on all rows.",
+    ),
+    # Class labels taken as written, also when they look like numbers (issue 20)
+    (
+        "a classifier's labels '1' and '1.0' are two classes",
+        lambda t: train(t, *blob_rows(40, ["0", "1", "1.0"]), plan_path=binary_plan(t)),
+        "the targets table holds 3 classes, but the loss 'binary_crossentropy' with one sigmoid unit separates two; "
+        "the classes are ('0', '1', '1.0')",
+    ),
+    (
+        "a classifier's label 'nan' is a class",
+        lambda t: train(t, *blob_rows(40, ["0", "1", "nan"]), plan_path=binary_plan(t)),
+        "the targets table holds 3 classes, but the loss 'binary_crossentropy' with one sigmoid unit separates two; "
+        "the classes are ('0', '1', 'nan')",
+    ),
+    # Row counts that differ, with the reason (issue 20)
+    (
+        "groups table with an empty line",
+        lambda t: group_split(t, "p1\n\n" + "p2\np1\n" * 19),
+        "the groups table has 39 rows but the targets table has 40: give one group per row (line 2 of the groups "
+        "table is empty, and an empty line is skipped, not read as a row: fill in its value or remove the line).",
+    ),
+    (
+        "targets with an empty line",
+        lambda t: train(t, BLOB_X, "a\n\n" + "".join(BLOB_Y.splitlines(keepends=True)[2:])),
+        "the features table has 40 rows but the targets table has 39: give one target per row of features (line 2 of "
+        "the targets table is empty, and an empty line is skipped, not read as a row: fill in its value or remove the "
+        "line).",
+    ),
+    (
+        "groups table read with a header it does not have",
+        lambda t: train_split(
+            t,
+            Scheme("train_val", 0.25, method="group", groups=TableInput(written(t, b"p1\np2\n" * 20), True, ALL)),
+        ),
+        "the groups table has 39 rows but the targets table has 40: give one group per row (the groups table is read "
+        "with a header row and the targets table without: check the header options).",
     ),
 ]
 

@@ -17,6 +17,7 @@ from galaxy_keras.catalogue import Setting
 from galaxy_keras.plan import BATCHING
 from galaxy_keras.runtime import keras
 from galaxy_keras.safety import model_from_config
+from galaxy_keras.search import MAX_CANDIDATES
 from galaxy_keras.training import SCHEMES, SPLIT_METHODS
 
 TOOLS = fm.TEST_DATA.parent / "tools"
@@ -233,3 +234,11 @@ def test_every_metric_allowed_for_a_kind_of_target_trains(kind: str) -> None:
     model.compile(loss=loss, optimizer="adam", metrics=sorted(catalogue.METRICS_BY_TARGET_KIND[kind]))
     history = model.fit(rng.normal(size=(16, 4)).astype("float32"), targets, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+
+
+def test_the_search_forms_budget_is_the_most_candidates_the_search_runs() -> None:
+    inputs = tool_forms.expanded_tool("keras3_hyperparameter_search.xml").find("inputs")
+    budgets = inputs.findall("conditional[@name='strategy']/when/section[@name='budget']")
+    assert budgets and all(
+        tool_forms.form_setting(tool_forms.params(budget)["candidates"]).high == MAX_CANDIDATES for budget in budgets
+    )

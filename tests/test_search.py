@@ -4,6 +4,7 @@ and whole searches on the blobs that find the better plan and repeat themselves 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from pathlib import Path
 
@@ -11,15 +12,18 @@ import numpy as np
 import pytest
 
 import fixture_models as fm
+from conftest import run_script
 from galaxy_keras import search as search_module
 from galaxy_keras.errors import UserInputError
 from galaxy_keras.plan import load_plan
 from galaxy_keras.search import (
     Budget,
+    Parameter,
     SearchOutputs,
     Validation,
     candidate_plan,
     fold_splits,
+    grid_candidates,
     parse_parameter,
     run_search,
     sample_rows,
@@ -53,6 +57,42 @@ def test_a_candidate_changes_only_its_values(tutorial_plan) -> None:
     assert candidate.optimizer == {"class_name": "RMSprop", "config": {"learning_rate": 0.02}}
     assert tutorial_plan.model["config"]["layers"][2]["config"]["units"] == 100, "the plan itself is unchanged"
     assert candidate.epochs == tutorial_plan.epochs and candidate.loss == tutorial_plan.loss
+
+
+@pytest.mark.parametrize(
+    ("setting", "values", "expected"),
+    [
+        ("batch_size", " 32 ,64,  100 ", (32, 64, 100)),
+        ("batch_size", "+16", (16,)),
+        ("learning_rate", "1e-3, .5, +2E-2, 0.01", (0.001, 0.5, 0.02, 0.01)),
+        ("optimizer", "Adam,RMSprop", ("Adam", "RMSprop")),
+    ],
+)
+def test_a_list_is_values_of_the_settings_type_separated_by_commas(
+    tutorial_plan, setting: str, values: str, expected: tuple
+) -> None:
+    assert parse_parameter(tutorial_plan, setting, values).choices == expected
+
+
+@pytest.mark.parametrize(
+    ("setting", "values", "expected"),
+    [
+        ("batch_size", "16..128", (16, 128, False)),
+        ("batch_size", "16 .. 128", (16, 128, False)),
+        ("learning_rate", " 1e-4 .. 1e-2 log ", (1e-4, 1e-2, True)),
+        ("learning_rate", "0.001 .. .01", (0.001, 0.01, False)),
+    ],
+)
+def test_a_range_is_two_numbers_around_two_dots(tutorial_plan, setting: str, values: str, expected: tuple) -> None:
+    parameter = parse_parameter(tutorial_plan, setting, values)
+    assert (parameter.low, parameter.high, parameter.log) == expected and parameter.choices is None
+
+
+def test_the_help_shows_the_grammar_the_search_reads() -> None:
+    help_text = (fm.TEST_DATA.parent / "tools" / "keras3_hyperparameter_search.xml").read_text()
+    assert "a **list**, its values separated by commas" in help_text and "a **range** of two numbers" in help_text
+    for example in ("32, 64, 100", "16 .. 128", "1e-4 .. 1e-2 log", "1e-4 - 1e-2", "1e-4...1e-2"):
+        assert example in help_text
 
 
 @pytest.mark.parametrize(
@@ -143,6 +183,19 @@ def search(tmp_path: Path, parameters: list[dict], strategy: str = "grid", **opt
 def read_rows(path: Path) -> list[dict[str, str]]:
     with open(path) as handle:
         return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def regressor_plan_without_callbacks(folder: Path) -> str:
+    """The blobs regressor's plan without its EarlyStopping, which watches validation data a search does not give."""
+    plan = json.loads((fm.TEST_DATA / "blobs_regressor_plan.json").read_text())
+    (folder / "regressor_plan.json").write_text(json.dumps({**plan, "callbacks": []}))
+    return str(folder / "regressor_plan.json")
+
+
+DIVERGED = (
+    "the model's outputs for the scored rows are not finite numbers (NaN or infinite), so training diverged: use a "
+    "smaller learning rate, clip the gradients (clipnorm), or add the TerminateOnNaN callback."
+)
 
 
 def test_a_grid_search_finds_the_usable_learning_rate(tmp_path: Path) -> None:
@@ -243,3 +296,71 @@ def test_a_search_on_a_sample_splits_only_the_sample(tmp_path: Path, monkeypatch
     outputs = search(tmp_path, [], validation=Validation(held_out=0.25, seed=0, rows=60))
     assert split_sizes == [60]
     assert read_rows(outputs["results"])[0]["state"] == "complete"
+
+
+def test_a_grid_is_drawn_one_candidate_at_a_time_in_a_seeded_order() -> None:
+    """Twelve lists of ten values make 10**12 combinations: the grid is never built, only its drawn candidates."""
+    many = [Parameter(f"setting {number}", "batch_size", int, tuple(range(1, 11))) for number in range(12)]
+    drawn = list(grid_candidates(many, 5, seed=3))
+    assert len({tuple(values.values()) for values in drawn}) == 5
+    assert drawn == list(grid_candidates(many, 5, seed=3)) != list(grid_candidates(many, 5, seed=4))
+    small = [Parameter("a", "batch_size", int, (1, 2)), Parameter("b", "optimizer", str, ("x", "y", "z"))]
+    every = list(grid_candidates(small, 100, seed=0))
+    assert sorted((values["a"], values["b"]) for values in every) == sorted(itertools.product((1, 2), "xyz"))
+
+
+def test_a_candidate_that_fails_is_one_row_and_one_line_and_the_search_goes_on(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Gradient descent at a learning rate of 1 diverges on the blobs' sizes; at 0.01 it trains."""
+    space = [{"setting": "optimizer", "values": "SGD"}, {"setting": "learning_rate", "values": "0.01, 1"}]
+    outputs = search(tmp_path, space, plan=regressor_plan_without_callbacks(tmp_path), target="size", metric="mse")
+    rows = {row["learning_rate"]: row for row in read_rows(outputs["results"])}
+    assert rows["0.01"]["state"] == "complete" and rows["0.01"]["rank"] == "1"
+    assert rows["1"]["state"] == f"failed: {DIVERGED}" and rows["1"]["rank"] == rows["1"]["mean_mse"] == ""
+    assert load_plan(str(outputs["plan"])).optimizer["config"]["learning_rate"] == 0.01
+    printed = capfd.readouterr()
+    progress = [line for line in printed.out.splitlines() if line.startswith("candidate ")]
+    assert len(progress) == 2 and sum(line.endswith(f": failed: {DIVERGED}") for line in progress) == 1
+    assert "Trial" not in printed.err and "Traceback" not in printed.err
+
+
+def test_a_search_whose_candidates_all_fail_prints_a_line_for_each_and_one_closing_line(tmp_path: Path) -> None:
+    """Gradient descent at a learning rate of 1 or 5 diverges on the blobs' sizes: both candidates fail."""
+    blobs = str(fm.TEST_DATA / "blobs.tsv")
+    form = {
+        "plan": regressor_plan_without_callbacks(tmp_path),
+        "features": blobs,
+        "features_has_header": True,
+        "features_columns": {"selection_mode": "by_index", "columns": "1-4"},
+        "targets": blobs,
+        "targets_has_header": True,
+        "targets_columns": {"selection_mode": "by_header_name", "columns": "size"},
+        "grouping": {"grouped": "no"},
+        "parameters": [
+            {"target": {"setting": "optimizer"}, "values": "SGD"},
+            {"target": {"setting": "learning_rate"}, "values": "1, 5"},
+        ],
+        "strategy": {"strategy_type": "grid", "budget": {"candidates": 10, "minutes": None}},
+        "scoring": {"metric": "mse", "validation": {"validation_type": "holdout", "held_out": 0.25}, "seed": 0},
+    }
+    (tmp_path / "form.json").write_text(json.dumps(form))
+    outputs = {name: tmp_path / name for name in ("results.tsv", "best.json", "plot.png")}
+    for output in outputs.values():
+        output.write_text("stale")  # Galaxy creates the output files before the job runs
+    result = run_script(
+        "search_hyperparameters.py",
+        *("--inputs", str(tmp_path / "form.json"), "--results", str(outputs["results.tsv"])),
+        *("--best-plan", str(outputs["best.json"]), "--plot", str(outputs["plot.png"])),
+    )
+    assert result.returncode == 1
+    progress = [line for line in result.stdout.splitlines() if line.startswith("candidate ")]
+    assert [line.split(" (")[0] for line in progress] == ["candidate 1/2", "candidate 2/2"]
+    assert all(line.endswith(f": failed: {DIVERGED}") for line in progress)
+    assert {line.split("(")[1].split(")")[0] for line in progress} == {
+        "optimizer=SGD, learning_rate=1.0",
+        "optimizer=SGD, learning_rate=5.0",
+    }
+    assert result.stderr.splitlines() == [f"Error: none of the 2 candidates finished; 2 failed: {DIVERGED}"]
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not any(output.exists() for output in outputs.values())

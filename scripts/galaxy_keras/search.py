@@ -1,23 +1,29 @@
 """'Hyperparameter search for a deep learning model': candidate training plans, each scored on held-out rows.
 
 A candidate is the user's training plan with some settings changed: the optimizer, its learning rate, the batch
-size, the epochs, or a typed field of one layer (units, dropout, mask_zero, ...). Optuna proposes the candidates
-(a grid, random draws, or TPE, which also stops a candidate after an epoch when it scores below the median of
-the earlier ones). Each candidate is trained and scored by the suite's own training code, on a held-out part or
-in k folds: stratified for classifiers, and with a group column, no group is ever split. With no parameters to
-search, the one candidate is the plan as it is: the tool then cross-validates it.
+size, the epochs, or a typed field of one layer (units, dropout, mask_zero, ...), its values written in one grammar
+(``GRAMMAR``). The candidates are a grid's combinations, drawn one at a time in a seeded order, or Optuna's random
+draws or TPE's (which also stops a candidate after an epoch when it scores below the median of the earlier ones).
+Each candidate is trained and scored by the suite's own training code, on a held-out part or in k folds: stratified
+for classifiers, and with a group column, no group is ever split. With no parameters to search, the one candidate is
+the plan as it is: the tool then cross-validates it.
+
+Before anything trains, the plan and each value get the checks training makes before it fits (``check_candidates``),
+and the folds theirs; a candidate that still fails is a row of the results with its reason, and one progress line.
 """
 
 from __future__ import annotations
 
+import collections
 import copy
 import csv
 import functools
 import itertools
 import math
+import random
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,13 +44,17 @@ from sklearn.model_selection import (
 )
 
 from galaxy_keras import catalogue, runtime
-from galaxy_keras.errors import UserInputError
+from galaxy_keras.errors import UserInputError, first_line
 from galaxy_keras.plan import TrainingPlan, check_plan, load_plan
 from galaxy_keras.runtime import keras
-from galaxy_keras.trained_model import TrainedModel, shape_features, target_encoding
+from galaxy_keras.safety import numbered_layers
+from galaxy_keras.trained_model import TrainedModel, as_model_input, target_encoding
 from galaxy_keras.training import (
     Parts,
     TableInput,
+    check_before_fit,
+    check_groupable,
+    check_stratifiable,
     evaluation_metrics,
     fit,
     output_units,
@@ -54,6 +64,8 @@ from galaxy_keras.training import (
 
 # The plan's own settings that a search may change; a layer's typed fields come on top.
 PLAN_SETTINGS = {"optimizer": str, "learning_rate": float, "batch_size": int, "epochs": int}
+# How the results name a setting where its own name is taken: their epochs column holds the epochs each fold ran.
+RESULT_NAMES = {"epochs": "max_epochs"}
 # Scoring metrics: the task they fit, and whether a larger value is better.
 SCORING = {
     "accuracy": ("classifier", True),
@@ -64,8 +76,26 @@ SCORING = {
     "r2": ("regressor", True),
 }
 STRATEGIES = ("grid", "random", "tpe")
-_RANGE = re.compile(r"^(?P<low>\S+?)\s*\.\.\s*(?P<high>\S+?)(?:\s+(?P<log>log))?$")
+# The most candidates a search runs (the form's maximum), and the most values a list of one setting may hold.
+MAX_CANDIDATES = 1000
+MAX_VALUES = 100
 _CONFIG_FIELDS_NOT_SEARCHED = frozenset({"name", "trainable", "dtype"})
+
+# The one grammar of a setting's values, as the tool's help gives it: a list of values of the setting's type, or a
+# range of two numbers with an optional "log". Anything else is refused, naming these forms.
+GRAMMAR = (
+    "a list of values separated by commas, such as 32, 64, 100 or Adam, RMSprop, or a range of two numbers around "
+    "two dots, such as 16 .. 128 or 1e-4 .. 1e-2 log (log: drawn evenly on a log scale)"
+)
+_NUMBER = r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?"
+# The two dots of a range are never followed by a third, so that '1e-4...1e-2' is refused, not read as 1e-4 .. .1e-2.
+_RANGE = re.compile(rf"(?P<low>{_NUMBER})\s*\.\.(?!\.)\s*(?P<high>{_NUMBER})(?:\s+(?P<log>log))?")
+_VALUES = {
+    bool: (re.compile(r"true|false", re.IGNORECASE), "true or false"),
+    int: (re.compile(r"[+-]?\d+"), "a whole number, such as 64"),
+    float: (re.compile(_NUMBER), "a number, such as 0.01 or 1e-3"),
+    str: (re.compile(r"[A-Za-z_][A-Za-z0-9_]*"), "a name, such as relu or Adam"),
+}
 
 
 @dataclass(frozen=True)
@@ -79,8 +109,12 @@ class Parameter:
     low: float = 0.0  # ... or a range
     high: float = 0.0
     log: bool = False
-    layer: int = 0  # for a layer's field: its number in the architecture form (1 = the first after the input)
+    layer: int = 0  # for a layer's field: its number, as the architecture form counts (safety.numbered_layers)
     field: str = ""
+
+    def values_to_check(self) -> tuple:
+        """The values checked before anything trains: every value of a list, the two ends of a range."""
+        return self.choices if self.choices is not None else (self.low, self.high)
 
     def suggest(self, trial: optuna.Trial) -> Any:
         if self.choices is not None:
@@ -117,11 +151,6 @@ class SearchOutputs:
 # ---- the search space -------------------------------------------------------------------------------------------
 
 
-def model_layers(model_config: dict) -> list[dict]:
-    """The model's layers as the architecture form numbers them (the input layer Keras adds is not counted)."""
-    return [layer for layer in model_config["config"]["layers"] if layer["class_name"] != "InputLayer"]
-
-
 def searchable_fields(layer: dict) -> list[str]:
     return sorted(
         name
@@ -132,7 +161,7 @@ def searchable_fields(layer: dict) -> list[str]:
 
 def layer_parameter_target(plan: TrainingPlan, number: int, field: str) -> tuple[str, type]:
     """(the parameter's name, the field's type) for ``field`` of layer ``number``; refused if the model has none."""
-    layers = model_layers(plan.model)
+    layers = numbered_layers(plan.model)
     if not 1 <= number <= len(layers):
         described = ", ".join(f"{index} ({layer['class_name']})" for index, layer in enumerate(layers, start=1))
         raise UserInputError(
@@ -148,18 +177,14 @@ def layer_parameter_target(plan: TrainingPlan, number: int, field: str) -> tuple
 
 
 def parse_value(text: str, kind: type, name: str) -> Any:
-    text = text.strip()
-    try:
-        if kind is bool:
-            if text.lower() not in ("true", "false"):
-                raise ValueError(text)
-            return text.lower() == "true"
-        if kind is int and float(text) != int(float(text)):
-            raise ValueError(text)
-        return int(float(text)) if kind is int else kind(text)
-    except ValueError:
-        expected = {bool: "true or false", int: "a whole number", float: "a number", str: "a word"}[kind]
-        raise UserInputError(f"'{text}' is not a value of {name}: give {expected}.") from None
+    """One value of a list, or one end of a range, of ``kind``; anything the grammar does not allow is refused."""
+    pattern, expected = _VALUES[kind]
+    if not pattern.fullmatch(text):
+        shown = f"'{text}'" if text else "an empty value (two commas in a row, or one at the end)"
+        raise UserInputError(f"{shown} is not a value of {name}: give {expected}; the values are {GRAMMAR}.")
+    if kind is bool:
+        return text.lower() == "true"
+    return kind(text)
 
 
 def parse_parameter(plan: TrainingPlan, setting: str, values: str, layer: int = 0, field: str = "") -> Parameter:
@@ -167,34 +192,44 @@ def parse_parameter(plan: TrainingPlan, setting: str, values: str, layer: int = 
     if setting == "layer":
         name, kind = layer_parameter_target(plan, layer, field)
     elif setting in PLAN_SETTINGS:
-        name, kind = setting, PLAN_SETTINGS[setting]
+        name, kind = RESULT_NAMES.get(setting, setting), PLAN_SETTINGS[setting]
     else:
         raise UserInputError(
             f"'{setting}' is not a setting the search can change: choose one of {', '.join(PLAN_SETTINGS)}, or layer."
         )
     text = values.strip()
     if not text:
-        raise UserInputError(
-            f"the values of {name} are empty: give a list such as 32, 64, 100 or a range such as 1e-4 .. 1e-2 log."
-        )
-    matched = _RANGE.match(text)
+        raise UserInputError(f"the values of {name} are empty: give {GRAMMAR}.")
+    if ".." in text and kind not in (int, float):
+        raise UserInputError(f"{name} takes a list of values, not a range: list them, separated by commas.")
+    matched = _RANGE.fullmatch(text)
     if matched:
-        if kind not in (int, float):
-            raise UserInputError(f"{name} takes a list of values, not a range: list them, separated by commas.")
-        low, high = (parse_value(matched[end], kind, name) for end in ("low", "high"))
-        if not low < high:
-            raise UserInputError(f"the range of {name} runs from {low} to {high}: give the smaller value first.")
-        if matched["log"] and low <= 0:
-            raise UserInputError(f"a log range of {name} must start above 0, not at {low}: use a start such as 1e-5.")
-        parameter = Parameter(name, setting, kind, None, low, high, bool(matched["log"]), layer, field)
+        parameter = _range_parameter(name, setting, kind, matched, layer, field)
+    elif ".." in text:
+        raise UserInputError(f"'{text}' is not a range of {name}: give {GRAMMAR}.")
     else:
-        choices = tuple(parse_value(item, kind, name) for item in text.split(","))
+        items = text.split(",")
+        if len(items) > MAX_VALUES:
+            raise UserInputError(
+                f"the list of {name} holds {len(items)} values, more than the {MAX_VALUES} a list may hold: give "
+                "fewer, or a range."
+            )
+        choices = tuple(parse_value(item.strip(), kind, name) for item in items)
         if len(set(choices)) < len(choices):
             raise UserInputError(f"the values of {name} repeat one: list each value once.")
         parameter = Parameter(name, setting, kind, choices, layer=layer, field=field)
-    for value in parameter.choices if parameter.choices is not None else (parameter.low, parameter.high):
+    for value in parameter.values_to_check():
         check_value(plan, parameter, value)
     return parameter
+
+
+def _range_parameter(name: str, setting: str, kind: type, matched: re.Match, layer: int, field: str) -> Parameter:
+    low, high = (parse_value(matched[end], kind, name) for end in ("low", "high"))
+    if not low < high:
+        raise UserInputError(f"the range of {name} runs from {low} to {high}: give the smaller value first.")
+    if matched["log"] and low <= 0:
+        raise UserInputError(f"a log range of {name} must start above 0, not at {low}: use a start such as 1e-5.")
+    return Parameter(name, setting, kind, None, low, high, bool(matched["log"]), layer, field)
 
 
 def check_value(plan: TrainingPlan, parameter: Parameter, value: Any) -> None:
@@ -219,7 +254,7 @@ def candidate_plan(plan: TrainingPlan, values: dict[Parameter, Any]) -> Training
         elif parameter.setting == "learning_rate":
             candidate.optimizer["config"]["learning_rate"] = value
         elif parameter.setting == "layer":
-            layers = model_layers(candidate.model)
+            layers = numbered_layers(candidate.model)
             layers[parameter.layer - 1]["config"][parameter.field] = value
             for layer in layers:  # the shapes each layer was built for may change: Keras infers them again
                 layer.pop("build_config", None)
@@ -238,6 +273,28 @@ def grid_size(parameters: Sequence[Parameter]) -> int:
     return math.prod(len(parameter.choices or ()) for parameter in parameters)
 
 
+def grid_candidates(parameters: Sequence[Parameter], count: int, seed: int) -> Iterator[dict[str, Any]]:
+    """``count`` different combinations of the parameters' lists, in a seeded random order, made one at a time.
+
+    A grid of many lists has more combinations than memory holds, and the budget runs at most MAX_CANDIDATES of
+    them: each is drawn as a number below the grid's size, then read digit by digit in the lists' sizes.
+    """
+    sizes = [len(parameter.choices or ()) for parameter in parameters]
+    total = math.prod(sizes)
+    generator = random.Random(seed)
+    drawn: set[int] = set()
+    while len(drawn) < min(count, total):
+        number = generator.randrange(total)
+        if number in drawn:
+            continue
+        drawn.add(number)
+        values = {}
+        for parameter, size in zip(parameters, sizes, strict=True):
+            number, position = divmod(number, size)
+            values[parameter.name] = (parameter.choices or ())[position]
+        yield values
+
+
 # ---- scoring -------------------------------------------------------------------------------------------------
 
 
@@ -252,10 +309,18 @@ def check_scoring(metric: str, task: str) -> bool:
     return larger_is_better
 
 
+# The ways out of a split that cannot be made, in the form's terms: a search always stratifies a classifier's rows.
+WITHOUT_GROUPS = "set 'Keep rows of one group together?' to No"
+MORE_ROWS = "give more rows of each class"
+
+
 def fold_splits(
     targets: np.ndarray, groups: np.ndarray | None, validation: Validation, stratify: bool
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(fit rows, scored rows) of each fold; stratified for classifiers; a group never on both sides."""
+    """(fit rows, scored rows) of each fold; stratified for classifiers; a group never on both sides.
+
+    What scikit-learn needs of the rows, classes and groups is checked first, so that it is said in the form's terms.
+    """
     n_rows = len(targets)
     if validation.folds == 1:
         n_held = round(validation.held_out * n_rows)
@@ -265,9 +330,10 @@ def fold_splits(
                 "use a fraction between 0 and 1 that keeps rows on each side."
             )
         if groups is not None:
+            check_groupable(groups, validation.held_out, "held-out", otherwise=WITHOUT_GROUPS)
             splitter: Any = GroupShuffleSplit(n_splits=1, test_size=validation.held_out, random_state=validation.seed)
         elif stratify:
-            _check_class_sizes(targets, 2, "a stratified held-out part")
+            check_stratifiable(targets, n_held, "held-out", otherwise=MORE_ROWS)
             splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_held, random_state=validation.seed)
         else:
             splitter = ShuffleSplit(n_splits=1, test_size=n_held, random_state=validation.seed)
@@ -287,7 +353,9 @@ def fold_splits(
                 n_splits=validation.folds, shuffle=True, random_state=validation.seed
             )
         elif stratify:
-            _check_class_sizes(targets, validation.folds, f"{validation.folds} stratified folds")
+            _check_class_sizes(
+                targets, validation.folds, f"{validation.folds} stratified folds need", "use at most {fewest} folds"
+            )
             splitter = StratifiedKFold(n_splits=validation.folds, shuffle=True, random_state=validation.seed)
         else:
             splitter = KFold(n_splits=validation.folds, shuffle=True, random_state=validation.seed)
@@ -301,9 +369,22 @@ def sample_rows(targets: np.ndarray, groups: np.ndarray | None, validation: Vali
     if size < 2:
         raise UserInputError(f"a sample of {size} rows cannot be split: search on at least 10 rows, or on all.")
     if groups is not None:
-        splitter: Any = GroupShuffleSplit(n_splits=1, train_size=size / n_rows, random_state=validation.seed)
+        share = size / n_rows
+        n_groups = len(np.unique(groups))
+        if math.floor(share * n_groups) < 1:  # how GroupShuffleSplit counts the groups it keeps
+            raise UserInputError(
+                f"a sample of {size} of the {n_rows} rows holds no whole group of the {n_groups}: sample at least "
+                f"{math.ceil(n_rows / n_groups)} rows, or search on all rows."
+            )
+        splitter: Any = GroupShuffleSplit(n_splits=1, train_size=share, random_state=validation.seed)
     elif stratify:
-        _check_class_sizes(targets, 2, "a stratified sample")
+        _check_class_sizes(targets, 2, "a stratified sample needs", "search on all rows")
+        n_classes = len(np.unique(targets))
+        if not n_classes <= size <= n_rows - n_classes:
+            raise UserInputError(
+                f"a stratified sample of {size} of the {n_rows} rows cannot hold all {n_classes} classes and leave "
+                f"rows of each out: sample from {n_classes} to {n_rows - n_classes} rows, or search on all rows."
+            )
         splitter = StratifiedShuffleSplit(n_splits=1, train_size=size, random_state=validation.seed)
     else:
         splitter = ShuffleSplit(n_splits=1, train_size=size, random_state=validation.seed)
@@ -311,14 +392,34 @@ def sample_rows(targets: np.ndarray, groups: np.ndarray | None, validation: Vali
     return np.sort(chosen)
 
 
-def _check_class_sizes(targets: np.ndarray, needed: int, what: str) -> None:
+def _check_class_sizes(targets: np.ndarray, needed: int, what: str, fix: str) -> None:
+    """Refuse when a class has fewer than ``needed`` rows; ``fix`` may name ``{fewest}``, the smallest class's rows."""
     classes, counts = np.unique(targets, return_counts=True)
     smallest = int(counts.argmin())
     if counts[smallest] < needed:
+        fewest = max(int(counts[smallest]), 2)
         raise UserInputError(
-            f"{what} need at least {needed} rows of every class, but class '{classes[smallest]}' has "
-            f"{counts[smallest]}: use at most {max(counts[smallest], 2)} folds, or more rows of that class."
+            f"{what} at least {needed} rows of every class, but class '{classes[smallest]}' has "
+            f"{counts[smallest]}: {fix.format(fewest=fewest)}, or give more rows of that class."
         )
+
+
+def check_scores_defined(targets: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]], metric: str) -> None:
+    """Refuse folds whose score is undefined (NaN): ROC AUC of scored rows that lack a class, R² of one row."""
+    classes = np.unique(targets) if metric == "roc_auc" else ()
+    for number, (_, scored) in enumerate(folds, start=1):
+        where = f"the scored rows of fold {number}" if len(folds) > 1 else "the held-out rows"
+        missing = sorted(set(classes) - set(targets[scored]))
+        if missing:
+            raise UserInputError(
+                f"{where} hold no row of class '{missing[0]}', so their ROC AUC is undefined: use fewer folds or a "
+                "larger held-out part, or score by accuracy or f1."
+            )
+        if metric == "r2" and len(scored) < 2:
+            raise UserInputError(
+                f"{where} are a single row, whose R² is undefined: use fewer folds or a larger held-out part, or score "
+                "by mse or mae."
+            )
 
 
 class EpochScores(keras.callbacks.Callback):
@@ -335,14 +436,47 @@ class EpochScores(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def score_candidate(
-    plan: TrainingPlan,
-    x: np.ndarray,
-    y: np.ndarray,
-    folds: list[tuple[np.ndarray, np.ndarray]],
-    metric: str,
-    trial: optuna.Trial,
-) -> float:
+@dataclass(frozen=True)
+class SearchRows:
+    """The rows every candidate is trained and scored on."""
+
+    x: np.ndarray  # the features as read: one row per sample (``as_model_input`` shapes them for a model)
+    y: np.ndarray
+    folds: list[tuple[np.ndarray, np.ndarray]]  # (fit rows, scored rows) of each fold
+    first_line: int  # the features table's line of its first row, for messages
+
+
+def check_candidate(plan: TrainingPlan, rows: SearchRows) -> None:
+    """What training checks before it fits (``check_before_fit``), for a candidate: its model's size against the
+    job's memory, its input against the features, its last layer against the targets, its smallest fit part against
+    its validation split and callbacks. The model is an outline: nothing is allocated."""
+    smallest_fit = min(len(fit_rows) for fit_rows, _ in rows.folds)
+    check_before_fit(plan, plan.outline(len(rows.y)), rows.x, rows.y, smallest_fit, False, rows.first_line)
+
+
+def check_candidates(plan: TrainingPlan, parameters: Sequence[Parameter], rows: SearchRows) -> None:
+    """Before anything trains: the plan as it is, and each value of each parameter in it, pass ``check_candidate``.
+
+    A value is named only when it is the value that fails: what fails with the plan as it is is the plan's problem.
+    """
+    try:
+        check_candidate(plan, rows)
+        plan_error = None
+    except UserInputError as error:
+        plan_error = error
+    for parameter in parameters:
+        for value in parameter.values_to_check():
+            try:
+                check_candidate(candidate_plan(plan, {parameter: value}), rows)
+            except UserInputError as error:
+                if plan_error is not None and str(error) == str(plan_error):
+                    raise plan_error from None
+                raise UserInputError(f"{parameter.name} = {value}: {error}") from None
+    if plan_error is not None and not parameters:
+        raise plan_error
+
+
+def score_candidate(plan: TrainingPlan, rows: SearchRows, metric: str, trial: optuna.Trial) -> float:
     """Train the candidate on each fold's fit rows and score the fold's other rows; return the mean score.
 
     The trial keeps each fold's score and epochs; during fold 1 it may stop (prune) the candidate.
@@ -350,8 +484,8 @@ def score_candidate(
     fold_scores: list[float] = []
     epochs: list[int] = []
     trial.set_user_attr("epochs", epochs)
-    for number, (fit_rows, held_rows) in enumerate(folds):
-        score, ran = train_fold(plan, x, y, fit_rows, held_rows, metric, trial if number == 0 else None)
+    for number, (fit_rows, held_rows) in enumerate(rows.folds):
+        score, ran = train_fold(plan, rows, fit_rows, held_rows, metric, trial if number == 0 else None)
         fold_scores.append(score)
         epochs.append(ran)
         trial.set_user_attr("epochs", epochs)
@@ -361,8 +495,7 @@ def score_candidate(
 
 def train_fold(
     plan: TrainingPlan,
-    x: np.ndarray,
-    y: np.ndarray,
+    rows: SearchRows,
     fit_rows: np.ndarray,
     held_rows: np.ndarray,
     metric: str,
@@ -370,7 +503,8 @@ def train_fold(
 ) -> tuple[float, int]:
     """(score of the held-out rows, epochs run) of one fold; with a trial, it may prune the candidate."""
     runtime.seed_everything(plan.seed)
-    model = plan.build_model()
+    model = plan.build_model(rows=len(fit_rows))
+    x, y = as_model_input(model, rows.x), rows.y
     trained = TrainedModel(model, target_encoding(y, plan.task, plan.loss, output_units(model), "targets table"))
     encoded_held = trained.encoding.encode(y[held_rows], output_units(model))
     score = functools.partial(held_out_score, trained, x[held_rows], encoded_held, y[held_rows], metric)
@@ -394,31 +528,121 @@ def finished_twin(trial: optuna.Trial) -> optuna.trial.FrozenTrial | None:
     return next((earlier for earlier in finished if earlier.params == trial.params), None)
 
 
+def run_candidate(
+    trial: optuna.Trial, plan: TrainingPlan, parameters: Sequence[Parameter], rows: SearchRows, metric: str
+) -> tuple[optuna.trial.TrialState, float | None]:
+    """Train and score one candidate: (its state, its mean score). A candidate that fails is a failed candidate
+    with its reason (``failure_reason``), never the end of the search."""
+    values = {parameter: parameter.suggest(trial) for parameter in parameters}
+    twin = finished_twin(trial)
+    if twin is not None:
+        for name in ("fold_scores", "epochs"):
+            trial.set_user_attr(name, twin.user_attrs[name])
+        trial.set_user_attr("same_as", twin.number + 1)
+        return optuna.trial.TrialState.COMPLETE, twin.value
+    started = time.perf_counter()
+    try:
+        candidate = candidate_plan(plan, values)
+        check_plan(candidate)  # a combination of values that each passed alone may still fail
+        check_candidate(candidate, rows)
+        score = score_candidate(candidate, rows, metric, trial)
+        if math.isnan(score):  # the checks before the search rule out the known causes; a NaN must not rank
+            raise UserInputError(f"its {metric} is undefined (NaN) in a fold: score by another metric.")
+        return optuna.trial.TrialState.COMPLETE, score
+    except optuna.TrialPruned:
+        return optuna.trial.TrialState.PRUNED, None
+    except Exception as error:  # noqa: BLE001 - whatever stops a candidate is its row's reason
+        trial.set_user_attr("failure", failure_reason(error))
+        return optuna.trial.TrialState.FAIL, None
+    finally:
+        trial.set_user_attr("seconds", time.perf_counter() - started)
+
+
+def failure_reason(error: Exception) -> str:
+    """Why a candidate failed, in one line."""
+    if isinstance(error, UserInputError):
+        return " ".join(str(error).split())
+    if isinstance(error, MemoryError | runtime.tf.errors.ResourceExhaustedError):
+        return "the job ran out of memory: use a smaller batch size or model, or ask for more memory."
+    return f"{type(error).__name__}: {first_line(error)}"
+
+
+def run_candidates(
+    study: optuna.Study,
+    plan: TrainingPlan,
+    parameters: Sequence[Parameter],
+    rows: SearchRows,
+    metric: str,
+    grid: Iterator[dict[str, Any]] | None,
+    n_candidates: int,
+    minutes: float | None,
+) -> None:
+    """Run up to ``n_candidates`` candidates, none starting after ``minutes``; one progress line each.
+
+    A grid's candidates come from ``grid``; random and TPE search draw theirs from the study's sampler.
+    """
+    deadline = time.monotonic() + minutes * 60 if minutes else math.inf
+    for _ in range(n_candidates):
+        if time.monotonic() >= deadline:
+            break
+        if grid is not None:
+            study.enqueue_trial(next(grid))
+        trial = study.ask()
+        state, value = run_candidate(trial, plan, parameters, rows, metric)
+        finished = study.tell(trial, value, state=state)
+        print(progress_line(finished, n_candidates, metric), flush=True)
+
+
+def no_candidate_finished(trials: Sequence[optuna.trial.FrozenTrial]) -> UserInputError:
+    """Why a search ends without a result: each reason, counted."""
+    failures = collections.Counter(trial.user_attrs["failure"] for trial in trials if "failure" in trial.user_attrs)
+    reasons = [f"{count} failed: {reason}" for reason, count in failures.most_common()]
+    pruned = sum(trial.state == optuna.trial.TrialState.PRUNED for trial in trials)
+    if pruned:
+        reasons.append(f"{pruned} stopped early, below the median")
+    return UserInputError(f"none of the {len(trials)} candidates finished; {'; '.join(reasons)}")
+
+
 # ---- the search ------------------------------------------------------------------------------------------------
 
 
-def make_sampler(strategy: str, parameters: Sequence[Parameter], seed: int) -> optuna.samplers.BaseSampler:
+def make_sampler(strategy: str, seed: int) -> optuna.samplers.BaseSampler:
+    """The sampler of random and TPE search; a grid's candidates come from ``grid_candidates`` instead."""
     if strategy not in STRATEGIES:
         raise UserInputError(
             f"'{strategy}' is not a search strategy of this tool: choose one of {', '.join(STRATEGIES)}."
         )
-    if strategy == "grid" and parameters:  # planned_candidates has checked that every parameter is a list
-        space = {parameter.name: list(parameter.choices or ()) for parameter in parameters}
-        return optuna.samplers.GridSampler(space, seed=seed)
-    if strategy == "tpe":
-        return optuna.samplers.TPESampler(seed=seed)
-    return optuna.samplers.RandomSampler(seed=seed)
+    return optuna.samplers.TPESampler(seed=seed) if strategy == "tpe" else optuna.samplers.RandomSampler(seed=seed)
 
 
 def planned_candidates(strategy: str, parameters: Sequence[Parameter], budget: Budget) -> int:
     """How many candidates the search runs at most: one without parameters (cross-validation), a grid's size."""
     if budget.candidates < 1:
         raise UserInputError(f"a budget of {budget.candidates} candidates runs nothing: give at least 1.")
+    if budget.candidates > MAX_CANDIDATES:
+        raise UserInputError(
+            f"a budget of {budget.candidates} candidates is more than this tool runs: give at most {MAX_CANDIDATES}."
+        )
     if budget.minutes is not None and budget.minutes <= 0:
         raise UserInputError(f"a time budget of {budget.minutes} minutes runs nothing: give more, or leave it empty.")
     if not parameters:
         return 1
     return min(budget.candidates, grid_size(parameters)) if strategy == "grid" else budget.candidates
+
+
+def read_search_rows(
+    plan: TrainingPlan, features: TableInput, targets: TableInput, groups: TableInput | None, validation: Validation
+) -> SearchRows:
+    """The rows of the tables (or of a sample of them) and the folds they are split into."""
+    x, y = read_training_tables(features, targets, plan.task)
+    group_values = read_groups(groups, targets, len(y))
+    stratify = plan.task == "classifier"
+    if validation.rows is not None and validation.rows < len(y):
+        chosen = sample_rows(y, group_values, validation, stratify)
+        x, y = x[chosen], y[chosen]
+        group_values = None if group_values is None else group_values[chosen]
+    folds = fold_splits(y, group_values, validation, stratify)
+    return SearchRows(x, y, folds, 2 if features.has_header else 1)
 
 
 def run_search(
@@ -433,6 +657,8 @@ def run_search(
     metric: str,
     outputs: SearchOutputs,
 ) -> None:
+    """Check everything that can be checked before anything trains, then run the candidates and write the outputs;
+    refused in one line, with each reason counted, when no candidate finished."""
     plan = load_plan(plan_path)
     larger_is_better = check_scoring(metric, plan.task)
     parameters = [parse_parameter(plan, **form) for form in parameter_forms]
@@ -440,48 +666,21 @@ def run_search(
     if len(set(names)) < len(names):
         raise UserInputError("the search space names one setting twice: give each setting once, with all its values.")
     n_candidates = planned_candidates(strategy, parameters, budget)
-    sampler = make_sampler(strategy, parameters, validation.seed)
-
-    x, y = read_training_tables(features, targets)
-    group_values = read_groups(groups, len(y))
-    if validation.rows is not None and validation.rows < len(y):
-        chosen = sample_rows(y, group_values, validation, stratify=plan.task == "classifier")
-        x, y = x[chosen], y[chosen]
-        group_values = None if group_values is None else group_values[chosen]
-    runtime.seed_everything(plan.seed)
-    x = shape_features(plan.build_model(), x, "training features table", 2 if features.has_header else 1)
-    folds = fold_splits(y, group_values, validation, stratify=plan.task == "classifier")
-
-    def objective(trial: optuna.Trial) -> float:
-        values = {parameter: parameter.suggest(trial) for parameter in parameters}
-        twin = finished_twin(trial)
-        if twin is not None:
-            for name in ("fold_scores", "epochs"):
-                trial.set_user_attr(name, twin.user_attrs[name])
-            trial.set_user_attr("same_as", twin.number + 1)
-            return float(twin.value)
-        started = time.perf_counter()
-        try:
-            return score_candidate(candidate_plan(plan, values), x, y, folds, metric, trial)
-        finally:
-            trial.set_user_attr("seconds", time.perf_counter() - started)
+    sampler = make_sampler(strategy, validation.seed)
+    rows = read_search_rows(plan, features, targets, groups, validation)
+    check_scores_defined(rows.y, rows.folds, metric)
+    check_candidates(plan, parameters, rows)
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     pruner = optuna.pruners.MedianPruner(n_startup_trials=2) if strategy == "tpe" else optuna.pruners.NopPruner()
     study = optuna.create_study(
         direction="maximize" if larger_is_better else "minimize", sampler=sampler, pruner=pruner
     )
-    study.optimize(
-        objective,
-        n_trials=n_candidates,
-        timeout=budget.minutes * 60 if budget.minutes else None,
-        callbacks=[lambda _, trial: print(progress_line(trial, n_candidates, metric), flush=True)],
-    )
+    grid = grid_candidates(parameters, n_candidates, validation.seed) if strategy == "grid" and parameters else None
+    run_candidates(study, plan, parameters, rows, metric, grid, n_candidates, budget.minutes)
     if not any(trial.state == optuna.trial.TrialState.COMPLETE for trial in study.trials):
-        raise UserInputError(
-            "no candidate finished within the budget: give more minutes, or fewer epochs or rows per candidate."
-        )
-    write_results(outputs.results, study.trials, parameters, metric, larger_is_better, len(folds))
+        raise no_candidate_finished(study.trials)
+    write_results(outputs.results, study.trials, parameters, metric, larger_is_better, len(rows.folds))
     best = study.best_trial
     best_plan = candidate_plan(plan, {parameter: best.params[parameter.name] for parameter in parameters})
     with open(outputs.best_plan, "w") as handle:
@@ -493,16 +692,21 @@ def run_search(
 
 
 def state(trial: optuna.trial.FrozenTrial) -> str:
-    """complete, pruned (stopped in fold 1, scoring below the median), or the earlier candidate it repeats."""
+    """complete, pruned (stopped in fold 1, scoring below the median), the earlier candidate it repeats, or failed
+    with its reason."""
     if "same_as" in trial.user_attrs:
         return f"same as {trial.user_attrs['same_as']}"
+    if "failure" in trial.user_attrs:
+        return f"failed: {trial.user_attrs['failure']}"
     return trial.state.name.lower()
 
 
 def progress_line(trial: optuna.trial.FrozenTrial, n_candidates: int, metric: str) -> str:
     values = ", ".join(f"{name}={value}" for name, value in trial.params.items()) or "the plan as it is"
     head = f"candidate {trial.number + 1}/{n_candidates} ({values})"
-    if trial.state != optuna.trial.TrialState.COMPLETE:
+    if trial.state == optuna.trial.TrialState.FAIL:
+        return f"{head}: {state(trial)}"
+    if trial.state == optuna.trial.TrialState.PRUNED:
         epochs = trial.user_attrs.get("epochs", [0])[0]
         return f"{head}: {state(trial)} after {epochs} epoch(s), below the median of the earlier candidates"
     scores = trial.user_attrs["fold_scores"]

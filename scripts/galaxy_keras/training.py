@@ -26,12 +26,13 @@ from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedS
 from galaxy_keras import catalogue, runtime
 from galaxy_keras.catalogue import Setting
 from galaxy_keras.errors import UserInputError
+from galaxy_keras.files import RowCount, check_same_row_counts
 from galaxy_keras.padding import grouped_dataset, masks_padding
 from galaxy_keras.plan import TrainingPlan, check_setting, load_plan
 from galaxy_keras.prediction import predict_rows
 from galaxy_keras.runtime import keras
 from galaxy_keras.tables import ColumnSelection, read_feature_matrix, read_target_column
-from galaxy_keras.trained_model import TargetEncoding, TrainedModel, shape_features, target_encoding
+from galaxy_keras.trained_model import TargetEncoding, TrainedModel, as_model_input, check_features, target_encoding
 
 SCHEMES = ("train_val", "train_val_test")
 SPLIT_METHODS = ("shuffle", "stratified", "none", "group")
@@ -105,10 +106,10 @@ def split_rows(
     if scheme.method == "group":
         if groups is None:
             raise TypeError("the group method needs each row's group")
-        _check_groupable(groups, n_held / n_rows, part, rows)
+        check_groupable(groups, n_held / n_rows, part, rows)
         splitter: Any = GroupShuffleSplit(n_splits=1, test_size=n_held / n_rows, random_state=scheme.random_state)
     elif scheme.method == "stratified":
-        _check_stratifiable(targets, n_held, part, rows)
+        check_stratifiable(targets, n_held, part, rows)
         splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_held, random_state=scheme.random_state)
     else:
         splitter = ShuffleSplit(n_splits=1, test_size=n_held, random_state=scheme.random_state)
@@ -116,13 +117,16 @@ def split_rows(
     return kept, held
 
 
-def _check_groupable(groups: np.ndarray, share: float, part: str, rows: str) -> None:
-    """What GroupShuffleSplit needs to keep a group on each side, said in rows and groups rather than in its terms."""
+def check_groupable(
+    groups: np.ndarray, share: float, part: str, rows: str = "rows", otherwise: str = "use a shuffle split"
+) -> None:
+    """What GroupShuffleSplit needs to keep a group on each side, said in rows and groups rather than in its terms;
+    ``otherwise``: the way out without groups."""
     names = np.unique(groups)
     if len(names) < 2:
         raise UserInputError(
             f"all {len(groups)} {rows} belong to one group ('{names[0]}'): a group split needs at least two groups; "
-            "check the groups column, or use a shuffle split."
+            f"check the groups column, or {otherwise}."
         )
     n_held = math.ceil(share * len(names))  # how GroupShuffleSplit counts the held-out groups
     if n_held >= len(names):
@@ -132,20 +136,22 @@ def _check_groupable(groups: np.ndarray, share: float, part: str, rows: str) -> 
         )
 
 
-def _check_stratifiable(targets: np.ndarray, n_held: int, part: str, rows: str) -> None:
+def check_stratifiable(
+    targets: np.ndarray, n_held: int, part: str, rows: str = "rows", otherwise: str = "use a shuffle split"
+) -> None:
     """What scikit-learn needs to keep every class on both sides, said in rows rather than in its own terms."""
     classes, counts = np.unique(targets, return_counts=True)
     if counts.min() < 2:
         raise UserInputError(
             f"class '{classes[counts.argmin()]}' has a single row among the {rows}: a stratified split needs at least "
-            "two rows of every class; use a shuffle split."
+            f"two rows of every class; {otherwise}."
         )
     n_kept = len(targets) - n_held
     if min(n_held, n_kept) < len(classes):
         raise UserInputError(
             f"a stratified split of the {len(targets)} {rows} into {n_kept} and a {part} part of {n_held} cannot "
             f"put all {len(classes)} classes on both sides: choose a {part} size that keeps at least "
-            f"{len(classes)} rows on each side, or use a shuffle split."
+            f"{len(classes)} rows on each side, or {otherwise}."
         )
 
 
@@ -165,6 +171,11 @@ def evaluation_metrics(
     """The Keras loss and the scikit-learn scores of the held-out rows, all from one prediction of them."""
     model, encoding = trained.model, trained.encoding
     outputs = predict_rows(trained, features)
+    if not np.isfinite(outputs).all():
+        raise UserInputError(
+            "the model's outputs for the scored rows are not finite numbers (NaN or infinite), so training diverged: "
+            "use a smaller learning rate, clip the gradients (clipnorm), or add the TerminateOnNaN callback."
+        )
     # The compiled loss plus any regularization losses: what model.evaluate reports, without predicting twice.
     scores: dict[str, float] = {"loss": float(model.compute_loss(y=encoded, y_pred=outputs, training=False))}
     if encoding.task == "regressor":
@@ -265,26 +276,29 @@ def split_parts(targets: np.ndarray, scheme: Scheme, groups: np.ndarray | None =
     return Parts(kept[fit], kept[validation], evaluated, f"test ({len(evaluated)} rows)")
 
 
-def read_training_tables(features: TableInput, targets: TableInput) -> tuple[np.ndarray, np.ndarray]:
+def read_training_tables(features: TableInput, targets: TableInput, task: str) -> tuple[np.ndarray, np.ndarray]:
+    """The features, and the targets: a classifier's class labels as written (``tables.labels_as_written``)."""
     x = read_feature_matrix(features.path, features.has_header, features.columns, "training features table")
-    y = read_target_column(targets.path, targets.has_header, targets.columns, "targets table")
-    if len(x) != len(y):
-        raise UserInputError(
-            f"the features table has {len(x)} rows but the targets table has {len(y)}: "
-            "give one target per row of features (check the header options)."
-        )
+    labels = task == "classifier"
+    y = read_target_column(targets.path, targets.has_header, targets.columns, "targets table", labels=labels)
+    check_same_row_counts(
+        RowCount("features table", len(x), features.path, features.has_header),
+        RowCount("targets table", len(y), targets.path, targets.has_header),
+        "give one target per row of features",
+    )
     return x, y
 
 
-def read_groups(groups: TableInput | None, n_rows: int) -> np.ndarray | None:
-    """Each row's group, as written in the groups table, or None without one."""
+def read_groups(groups: TableInput | None, targets: TableInput, n_rows: int) -> np.ndarray | None:
+    """Each row's group, as written in the groups table, or None without one; ``n_rows`` rows of ``targets``."""
     if groups is None:
         return None
-    values = read_target_column(groups.path, groups.has_header, groups.columns, "groups table")
-    if len(values) != n_rows:
-        raise UserInputError(
-            f"the groups table has {len(values)} rows but the targets table has {n_rows}: give one group per row."
-        )
+    values = read_target_column(groups.path, groups.has_header, groups.columns, "groups table", labels=True)
+    check_same_row_counts(
+        RowCount("groups table", len(values), groups.path, groups.has_header),
+        RowCount("targets table", n_rows, targets.path, targets.has_header),
+        "give one group per row",
+    )
     return values.astype(str)
 
 
@@ -373,6 +387,19 @@ def _fit_grouped(model, plan: TrainingPlan, x: np.ndarray, y: np.ndarray, valida
     )
 
 
+def check_before_fit(
+    plan: TrainingPlan, model, x: np.ndarray, y: np.ndarray, n_fit_rows: int, has_validation_part: bool, first_line: int
+) -> TargetEncoding:
+    """What training checks before it fits, on the built model or its outline (``TrainingPlan.outline``): the
+    features against the model's input, the targets against the loss and the last layer, and the rows it fits on
+    against the plan's validation split and its callbacks. Returns how the targets are encoded."""
+    check_features(model, x, "training features table", first_line)
+    encoding = target_encoding(y, plan.task, plan.loss, output_units(model), "targets table")
+    _check_validation_split(plan.validation_split, n_fit_rows)
+    plan.check_validation_data(has_validation_part or plan.validation_split > 0)
+    return encoding
+
+
 def train_and_evaluate(
     plan_path: str, features: TableInput, targets: TableInput, scheme: Scheme, outputs: TrainingOutputs
 ) -> None:
@@ -381,12 +408,14 @@ def train_and_evaluate(
     if scheme.method == "stratified" and plan.task != "classifier":
         raise UserInputError("a stratified split needs class labels: use a shuffle split for a regressor.")
     runtime.seed_everything(plan.seed)
-    x, y = read_training_tables(features, targets)
-    groups = read_groups(scheme.groups, len(y))
-    model = plan.build_model()
-    x = shape_features(model, x, "training features table", 2 if features.has_header else 1)
-    trained = TrainedModel(model, target_encoding(y, plan.task, plan.loss, output_units(model), "targets table"))
+    x, y = read_training_tables(features, targets, plan.task)
+    groups = read_groups(scheme.groups, targets, len(y))
+    model = plan.build_model(rows=len(y))
     parts = split_parts(y, scheme, groups)
+    first_line = 2 if features.has_header else 1
+    encoding = check_before_fit(plan, model, x, y, len(parts.fit), parts.validation is not None, first_line)
+    trained = TrainedModel(model, encoding)
+    x = as_model_input(model, x)
     history = fit(trained, plan, x, y, parts)
     rows = parts.evaluated
     scores = evaluation_metrics(trained, x[rows], trained.encoding.encode(y[rows], output_units(model)), y[rows])
