@@ -11,8 +11,8 @@ import pytest
 import fixture_models as fm
 from galaxy_keras import padding, training
 from galaxy_keras.architecture import architecture_json
-from galaxy_keras.padding import masks_padding, predict_trimmed, trimmed_batch, used_steps
-from galaxy_keras.runtime import keras
+from galaxy_keras.padding import masks_padding, predict_trimmed, shuffled_dataset, trimmed_batch, used_steps
+from galaxy_keras.runtime import keras, tf
 from galaxy_keras.safety import model_from_config
 from galaxy_keras.tables import ColumnSelection, read_feature_matrix
 from galaxy_keras.training import Scheme, TableInput
@@ -128,3 +128,49 @@ def test_grouped_batches_only_for_masked_models_and_when_the_plan_says(
     plan = fm.write_plan(architecture, fm.builder_form(epochs=1, batch_size=64, batching=batching), tmp_path / "p.json")
     fm.train(plan, *imdb_tables(test_data), Scheme("train_val", 0.2), tmp_path, "run")
     assert bool(calls) == grouped
+
+
+@pytest.mark.parametrize(
+    "architecture", [fm.MASKED_ARCHITECTURE, fm.EMBEDDING_ARCHITECTURE], ids=["grouped batches", "shuffled batches"]
+)
+def test_fit_reads_datasets_without_tf_data_autotuning(
+    architecture: dict, test_data: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """Destroying a tf.data iterator whose autotuning is on waited, in some runs, up to 40 s for tf.data's autotuning
+    thread (see padding.repeating_dataset): fit returned that long after its last epoch. So fit never gets arrays
+    (Keras would make such a pipeline of them), and its training and validation datasets have autotuning off."""
+    received = []
+    original = keras.Model.fit
+
+    def spy(model, x=None, *args, **kwargs):
+        received.append((x, kwargs.get("validation_data")))
+        return original(model, x, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    form = fm.builder_form(epochs=2, batch_size=64, validation_split=0.2)
+    plan = fm.write_plan(architecture, form, tmp_path / "plan.json")
+    fm.train(plan, *imdb_tables(test_data), Scheme("train_val", 0.2), tmp_path, "run")
+    [(training_data, validation_data)] = received
+    for dataset in (training_data, validation_data):
+        assert isinstance(dataset, tf.data.Dataset)
+        assert dataset.options().autotune.enabled is False
+
+
+def test_shuffled_batches_hold_every_row_once_an_epoch_in_a_new_order_the_same_for_a_seed() -> None:
+    x = np.arange(30, dtype=np.int32).reshape(10, 3)
+    y = np.arange(10, dtype=np.float32)
+
+    def epochs(seed: int | None, shuffle: bool) -> list[list[float]]:
+        dataset, steps = shuffled_dataset(x, y, 4, seed, shuffle)
+        assert steps == 3  # the last batch holds the 2 rows left
+        batches = list(dataset.take(2 * steps).as_numpy_iterator())
+        for features, targets in batches:
+            np.testing.assert_array_equal(features, x[targets.astype(int)])  # whole rows, each with its target
+        return [
+            np.concatenate([targets for _, targets in batches[n * steps : (n + 1) * steps]]).tolist() for n in (0, 1)
+        ]
+
+    first, second = epochs(seed=7, shuffle=True)
+    assert sorted(first) == sorted(second) == list(range(10)) and first != second
+    assert epochs(seed=7, shuffle=True) == [first, second]
+    assert epochs(seed=None, shuffle=False) == [list(range(10))] * 2

@@ -7,17 +7,23 @@ batch gets rows of similar length, each row's ids are moved to the start of the 
 right: masked recurrent layers skip masked steps, so the result is the same, and cuDNN on a GPU accepts only
 padding on the right), and the batch is cut after its longest row, rounded up to a multiple of ``LENGTH_STEP``
 so that TensorFlow traces few shapes.
+
+Training reads these batches, and the plain shuffled batches of any other model, from one repeating ``tf.data``
+pipeline with tf.data's autotuning off (``repeating_dataset`` says why).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
 from galaxy_keras.runtime import gpu_visible, keras, tf
 
 LENGTH_STEP = 32
+Batches = Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]]  # one epoch of (features, targets) batches
+# (x, y, batch size, seed, shuffle) -> (dataset, batches per epoch): grouped_dataset or shuffled_dataset
+DatasetMaker = Callable[[np.ndarray, np.ndarray, int, int | None, bool], tuple[tf.data.Dataset, int]]
 # Layers that take a mask and end the time axis (their output has no time steps left to pad).
 _MASK_CONSUMERS = (
     keras.layers.RNN,
@@ -85,28 +91,60 @@ def length_groups(lengths: np.ndarray, batch_size: int, rng: np.random.Generator
     return batches
 
 
-def grouped_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int | None, shuffle: bool):
-    """(dataset, batches per epoch): trimmed batches, regrouped (if ``shuffle``) at every epoch, the same for the
-    same seed.
+def repeating_dataset(batches: Batches, x: np.ndarray, y: np.ndarray, trimmed: bool) -> tf.data.Dataset:
+    """The batches of rows of ``x`` and ``y`` that ``batches()`` yields for one epoch, again for every epoch; with
+    ``trimmed``, batches of any width.
 
-    The dataset repeats: ``fit`` then keeps one iterator for all epochs (with ``steps_per_epoch``). A new iterator per
-    epoch sometimes sat idle for about 2 s before its first batch (measured on 3,000 rows, 2 cores, in 2 of 3 runs;
-    never with one iterator).
+    The dataset repeats: ``fit`` then keeps one iterator for all epochs (with ``steps_per_epoch``). tf.data's
+    autotuning is off, because destroying an iterator waits for its autotuning thread, which can miss the wake-up:
+    TensorFlow's cancellation calls the thread's callback before it marks itself cancelled, and the thread, woken
+    too early, sleeps out the rest of its period, which doubles up to 60 s. ``fit`` then returned up to 40 s after its
+    last epoch (the iterator destroyed when ``fit`` ends) and, with a new iterator per epoch, sat idle before the
+    first batch of an epoch. The pipeline has nothing to tune: its batches come from one Python generator.
     """
+    signature = (
+        tf.TensorSpec((None, None if trimmed else x.shape[1], *x.shape[2:]), tf.as_dtype(x.dtype)),
+        tf.TensorSpec((None, *y.shape[1:]), tf.as_dtype(y.dtype)),
+    )
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return tf.data.Dataset.from_generator(batches, output_signature=signature).repeat().with_options(options)
+
+
+def batches_per_epoch(n_rows: int, batch_size: int) -> int:
+    return -(-n_rows // batch_size)
+
+
+def grouped_dataset(
+    x: np.ndarray, y: np.ndarray, batch_size: int, seed: int | None, shuffle: bool
+) -> tuple[tf.data.Dataset, int]:
+    """(dataset, batches per epoch): trimmed batches, regrouped (if ``shuffle``) at every epoch, the same for the
+    same seed (see ``repeating_dataset``)."""
     lengths = used_steps(x).sum(axis=1)
     rng = np.random.default_rng(seed) if shuffle else None
-    n_batches = -(-len(x) // batch_size)
     unmask_empty = gpu_visible()  # a recurrent layer may then take cuDNN's path
 
     def batches() -> Iterator[tuple[np.ndarray, np.ndarray]]:
         for rows in length_groups(lengths, batch_size, rng):
             yield trimmed_batch(x[rows], unmask_empty), y[rows]
 
-    signature = (
-        tf.TensorSpec((None, None, *x.shape[2:]), tf.as_dtype(x.dtype)),
-        tf.TensorSpec((None, *y.shape[1:]), tf.as_dtype(y.dtype)),
-    )
-    return tf.data.Dataset.from_generator(batches, output_signature=signature).repeat(), n_batches
+    return repeating_dataset(batches, x, y, trimmed=True), batches_per_epoch(len(x), batch_size)
+
+
+def shuffled_dataset(
+    x: np.ndarray, y: np.ndarray, batch_size: int, seed: int | None, shuffle: bool
+) -> tuple[tf.data.Dataset, int]:
+    """(dataset, batches per epoch): the rows as they are, in batches of ``batch_size`` in their order or (if
+    ``shuffle``) in a new random order at every epoch, as Keras batches arrays; the same for the same seed."""
+    rng = np.random.default_rng(seed) if shuffle else None
+
+    def batches() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        order = rng.permutation(len(x)) if rng is not None else np.arange(len(x))
+        for start in range(0, len(x), batch_size):
+            rows = order[start : start + batch_size]
+            yield x[rows], y[rows]
+
+    return repeating_dataset(batches, x, y, trimmed=False), batches_per_epoch(len(x), batch_size)
 
 
 def predict_trimmed(model, rows: np.ndarray, batch_size: int, unmask_empty: bool | None = None) -> np.ndarray:

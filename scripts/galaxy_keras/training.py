@@ -27,7 +27,7 @@ from galaxy_keras import catalogue, runtime
 from galaxy_keras.catalogue import Setting
 from galaxy_keras.errors import UserInputError
 from galaxy_keras.files import RowCount, check_same_row_counts
-from galaxy_keras.padding import grouped_dataset, masks_padding
+from galaxy_keras.padding import DatasetMaker, grouped_dataset, masks_padding, shuffled_dataset
 from galaxy_keras.plan import TrainingPlan, check_setting, load_plan
 from galaxy_keras.prediction import predict_rows
 from galaxy_keras.runtime import keras
@@ -330,16 +330,7 @@ def fit(
     encoded = trained.encoding.encode(y[parts.fit], units)
     if plan.batching == "grouped" and masks_padding(trained.model):
         return _fit_grouped(trained.model, plan, x[parts.fit], encoded, validation, callbacks)
-    return trained.model.fit(
-        x[parts.fit],
-        encoded,
-        epochs=plan.epochs,
-        batch_size=plan.batch_size,
-        shuffle=plan.shuffle,
-        callbacks=callbacks,
-        verbose=2,
-        **validation,
-    )
+    return _fit_datasets(trained.model, plan, x[parts.fit], encoded, validation, callbacks, shuffled_dataset)
 
 
 def _keras_split_at(n_rows: int, validation_split: float) -> int:
@@ -366,6 +357,21 @@ def _check_validation_split(validation_split: float, n_rows: int) -> None:
 
 def _fit_grouped(model, plan: TrainingPlan, x: np.ndarray, y: np.ndarray, validation: dict, callbacks: list) -> Any:
     """Fit in padding-aware batches (see ``padding``); per-epoch validation is batched the same way, in order."""
+    return _fit_datasets(model, plan, x, y, validation, callbacks, grouped_dataset)
+
+
+def _fit_datasets(
+    model,
+    plan: TrainingPlan,
+    x: np.ndarray,
+    y: np.ndarray,
+    validation: dict,
+    callbacks: list,
+    make_dataset: DatasetMaker,
+) -> Any:
+    """Fit on the dataset that ``make_dataset`` makes of the rows, with per-epoch validation on one it makes of the
+    validation rows, in order. Never on arrays: Keras' own pipeline of arrays has tf.data's autotuning on, and then
+    stalls (see ``padding.repeating_dataset``)."""
     if "validation_split" in validation:
         split_at = _keras_split_at(len(x), plan.validation_split)
         x, y, validation_x, validation_y = x[:split_at], y[:split_at], x[split_at:], y[split_at:]
@@ -373,13 +379,13 @@ def _fit_grouped(model, plan: TrainingPlan, x: np.ndarray, y: np.ndarray, valida
         validation_x, validation_y = validation["validation_data"]
     per_epoch_validation: dict[str, Any] = {}
     if len(validation_x):
-        dataset, steps = grouped_dataset(validation_x, validation_y, plan.batch_size, seed=None, shuffle=False)
+        dataset, steps = make_dataset(validation_x, validation_y, plan.batch_size, None, False)
         per_epoch_validation = {"validation_data": dataset, "validation_steps": steps}
-    dataset, steps = grouped_dataset(x, y, plan.batch_size, plan.seed, plan.shuffle)
+    dataset, steps = make_dataset(x, y, plan.batch_size, plan.seed, plan.shuffle)
     return model.fit(
         dataset,
         steps_per_epoch=steps,
-        shuffle=False,  # the dataset regroups the rows itself at every epoch
+        shuffle=False,  # the dataset orders the rows itself at every epoch
         epochs=plan.epochs,
         callbacks=callbacks,
         verbose=2,
