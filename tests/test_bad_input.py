@@ -19,6 +19,7 @@ from galaxy_keras.errors import UserInputError
 from galaxy_keras.plan import load_plan, plan_from_form
 from galaxy_keras.plots import ImageFile, confusion_matrix_plot, model_diagram_plot, read_probabilities, roc_pr_plot
 from galaxy_keras.prediction import predict_table
+from galaxy_keras.regression import regression_plot
 from galaxy_keras.safety import model_from_config, numbered_layers, parse_json_file
 from galaxy_keras.search import Budget, SearchOutputs, Validation, parse_parameter, run_search
 from galaxy_keras.tables import ColumnSelection, read_feature_matrix, read_target_column
@@ -330,6 +331,29 @@ def written_plan(tmp: Path, content: bytes) -> str:
 def species_groups(group_of: Callable[[int, str], str]) -> str:
     """A groups table for the blobs rows: ``group_of(row, species)`` names each row's group."""
     return "".join(f"{group_of(row, species)}\n" for row, species in enumerate(BLOB_SPECIES))
+
+
+# Helpers of the cases on one-hot targets and regression evaluation (issue 19).
+ONE_HOT_ROWS = ["1\t0\t0\n", "0\t1\t0\n", "0\t0\t1\n"]
+
+
+def one_hot_targets(fifth_row: str | None = None) -> str:
+    """One-hot targets of the 40 blob rows (classes 0, 1, 2 in turn), the fifth row replaced by ``fifth_row``."""
+    rows = [ONE_HOT_ROWS[row % 3] for row in range(40)]
+    rows[4] = fifth_row or rows[4]
+    return "".join(rows)
+
+
+def regression_of(tmp: Path, true_text: str, predicted_text: str) -> None:
+    """The regression plot of two one-column tables without header, read as the visualization script reads them."""
+    (tmp / "true.tsv").write_text(true_text)
+    (tmp / "predicted.tsv").write_text(predicted_text)
+    true = read_target_column(str(tmp / "true.tsv"), False, ALL, "true values table")
+    predicted = read_target_column(str(tmp / "predicted.tsv"), False, ALL, "predicted values table")
+    regression_plot(true, predicted, ImageFile(str(tmp / "regression.png")), str(tmp / "metrics.tsv"), "")
+
+
+TRUE_VALUES = "".join(f"{value / 10:.1f}\n" for value in range(15, 55))
 
 
 BLOB_X, BLOB_Y = blob_rows(40, ["a", "b", "c"])
@@ -1232,6 +1256,50 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
         ),
         "the groups table has 39 rows but the targets table has 40: give one group per row (the groups table is read "
         "with a header row and the targets table without: check the header options).",
+    ),
+    (
+        "one-hot targets, a row without a 1",
+        lambda t: train(t, BLOB_X, one_hot_targets("0\t0\t0\n")),
+        "line 5 of the targets table has no 1 in its 3 one-hot columns: each row needs a 1 in the column of its class",
+    ),
+    (
+        "one-hot targets, a row with two 1s",
+        lambda t: train(t, BLOB_X, one_hot_targets("1\t0\t1\n")),
+        "line 5 of the targets table has a 1 in 2 one-hot columns (0, 2): the tools learn one class per row",
+    ),
+    (
+        "several target columns that are not one-hot",
+        lambda t: train(t, BLOB_X, one_hot_targets("0\t2\t0\n")),
+        "3 columns of the targets table are selected, but they are not one-hot columns (0 or 1, one 1 per row): "
+        "select the one column that holds the targets.",
+    ),
+    (
+        "a regressor's values from one-hot columns",
+        lambda t: train(t, BLOB_X, one_hot_targets(), plan_path=regressor_plan(t)),
+        "3 columns of the targets table are selected, but values to predict come from one column (several are read "
+        "as one-hot class labels only for a classifier): select the column of values.",
+    ),
+    (
+        "regression plot of a classifier's predictions",
+        lambda t: regression_of(t, TRUE_VALUES, "0\n1\n" * 20),
+        "the predicted values are 2 whole numbers (0, 1), which are a classifier's class labels, not a regressor's "
+        "values: give the Model Prediction output of a model trained as a regressor",
+    ),
+    (
+        "regression plot of text labels",
+        lambda t: regression_of(t, TRUE_VALUES, "pos\nneg\n" * 20),
+        "the predicted values table holds text ('pos'), not numbers",
+    ),
+    (
+        "regression plot, predictions read with their header as data",
+        lambda t: regression_of(t, TRUE_VALUES, "Predicted\n" + TRUE_VALUES),
+        "line 1 of the predicted values table is 'Predicted' and all other lines are numbers: it looks like a header "
+        "row; set the table's header option to Yes.",
+    ),
+    (
+        "regression plot, a prediction missing",
+        lambda t: regression_of(t, TRUE_VALUES, TRUE_VALUES.replace("2.0\n", "NaN\n", 1)),
+        "line 6 of the predicted values table has no target value",
     ),
 ]
 
