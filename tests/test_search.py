@@ -28,6 +28,8 @@ from galaxy_keras.search import (
     run_search,
     sample_rows,
 )
+from galaxy_keras.tables import ColumnSelection
+from galaxy_keras.training import TableInput
 
 TUTORIAL_PLAN = str(fm.TEST_DATA / "imdb_lstm_plan.json")
 BLOBS_PLAN = str(fm.TEST_DATA / "blobs_classifier_plan.json")
@@ -168,7 +170,7 @@ def search(tmp_path: Path, parameters: list[dict], strategy: str = "grid", **opt
     run_search(
         options.get("plan", BLOBS_PLAN),
         fm.blobs_table(fm.TEST_DATA, "f1,f2,f3,f4"),
-        fm.blobs_table(fm.TEST_DATA, options.get("target", "species")),
+        options.get("targets") or fm.blobs_table(fm.TEST_DATA, options.get("target", "species")),
         None,
         parameters,
         strategy,
@@ -364,3 +366,21 @@ def test_a_search_whose_candidates_all_fail_prints_a_line_for_each_and_one_closi
     assert result.stderr.splitlines() == [f"Error: none of the 2 candidates finished; 2 failed: {DIVERGED}"]
     assert "Traceback" not in result.stdout + result.stderr
     assert not any(output.exists() for output in outputs.values())
+
+
+def test_one_hot_targets_are_searched_as_the_labels_they_encode(tmp_path: Path) -> None:
+    """The species as one-hot columns named by their header (as the To categorical tool writes them) give the same
+    candidates and scores as the species column: one class per column, in the columns' order."""
+    species = [line.split("\t")[4] for line in (fm.TEST_DATA / "blobs.tsv").read_text().splitlines()[1:]]
+    names = sorted(set(species))
+    rows = ["\t".join("1" if name == label else "0" for name in names) for label in species]
+    (tmp_path / "one_hot.tsv").write_text("\n".join(["\t".join(names), *rows]) + "\n")
+    space = [{"setting": "learning_rate", "values": "0.000001, 0.01"}]
+    one_hot = TableInput(str(tmp_path / "one_hot.tsv"), True, ColumnSelection())
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "columns").mkdir()
+    by_label = read_rows(search(tmp_path / "labels", space)["results"])
+    by_columns = read_rows(search(tmp_path / "columns", space, targets=one_hot)["results"])
+    assert [row["state"] for row in by_columns] == ["complete", "complete"]
+    untimed = [{**row, "seconds": ""} for row in by_columns], [{**row, "seconds": ""} for row in by_label]
+    assert untimed[0] == untimed[1]
