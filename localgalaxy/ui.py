@@ -321,7 +321,8 @@ def run_workflow_form(session: Session, workflow_id: str) -> str:
     browser.workflow_run_with_id(workflow_id)
     for label, name in WORKFLOW_INPUTS.items():
         field = browser.components.workflow_run.input_select_field(label=label).wait_for_visible()
-        browser.select_set_value(field, f"{hids[name]}: ")
+        # the option's whole label: "1: " alone also matches "11: ..." and may pick that dataset
+        browser.select_set_value(field, f"{hids[name]}: {name}")
     browser.screenshot("workflow_run_form_filled")
     before = {invocation["id"] for invocation in api.invocations.get_invocations(workflow_id=workflow_id)}
     browser.workflow_run_submit()
@@ -329,9 +330,19 @@ def run_workflow_form(session: Session, workflow_id: str) -> str:
     while time.monotonic() < deadline:
         new = [i for i in api.invocations.get_invocations(workflow_id=workflow_id) if i["id"] not in before]
         if new:
+            check_invocation_inputs(session, new[0]["id"], {item["name"]: item["id"] for item in contents})
             return new[0]["id"]
         time.sleep(1)
     raise UiCheckError("the run form made no invocation")
+
+
+def check_invocation_inputs(session: Session, invocation_id: str, dataset_ids: dict[str, str]) -> None:
+    """Each input of the invocation is the table the form was given for it."""
+    inputs = session.api.invocations.show_invocation(invocation_id)["inputs"].values()
+    given = {item["label"]: item["id"] for item in inputs}
+    expected = {label: dataset_ids[name] for label, name in WORKFLOW_INPUTS.items()}
+    if given != expected:
+        raise UiCheckError(f"the run form gave the workflow {given}, not the tables {expected}")
 
 
 INVOCATION_DONE = ("ok", "error", "failed", "deleted", "skipped", "paused")
@@ -349,10 +360,19 @@ def wait_for_invocation(session: Session, invocation_id: str) -> dict:
         # Once scheduled, every step has its job: the invocation is done when they all are.
         if invocation["state"] in ("scheduled", "completed") and jobs and set(jobs) <= set(INVOCATION_DONE):
             if set(jobs) != {"ok"}:
-                raise UiCheckError(f"the invocation's jobs ended {jobs}")
+                raise UiCheckError(f"the invocation's jobs ended {jobs}{failed_jobs(session, invocation_id)}")
             return invocation
         time.sleep(3)
     raise UiCheckError(f"the invocation did not finish within {JOB_TIMEOUT_S} s")
+
+
+def failed_jobs(session: Session, invocation_id: str) -> str:
+    """Each failed job of the invocation: its tool and the end of its stderr, so that a CI log says why."""
+    lines = []
+    for job in session.api.jobs.get_jobs(invocation_id=invocation_id, state="error"):
+        stderr = session.api.jobs.show_job(job["id"], full_details=True).get("tool_stderr") or ""
+        lines.append(f"\n  {job['tool_id']}: {stderr.strip()[-1000:]}")
+    return "".join(lines)
 
 
 def check_invocation(session: Session, invocation_id: str) -> None:
