@@ -36,7 +36,7 @@ from localgalaxy.server import (
     start_process,
     stop_process,
 )
-from localgalaxy.testing import planemo, planemo_test
+from localgalaxy.testing import SHARDS, planemo, planemo_test
 
 STARTUP_TIMEOUT_S = 120
 
@@ -72,6 +72,9 @@ def running_pulsar(workdir: Path) -> Iterator[RunningPulsar]:
     port, token = free_port(), secrets.token_hex(16)
     configure = [str(bin_dir / "pulsar-config"), "--directory", str(workdir), "--host", "127.0.0.1"]
     subprocess.run([*configure, "--port", str(port), "--private_token", token], check=True, stdout=subprocess.DEVNULL)
+    with open(workdir / "app.yml", "a") as settings:
+        # two jobs at a time, as the local runner runs them (Pulsar's default queue runs one)
+        settings.write(f"managers:\n  _default_:\n    type: queued_python\n    num_concurrent_jobs: {SHARDS}\n")
     url = f"http://127.0.0.1:{port}/"
     log = workdir / "pulsar.log"
     print(f"[localgalaxy] starting Pulsar at {url} (log: {log})", flush=True)
