@@ -101,7 +101,8 @@ def _stream(process: subprocess.Popen, prefix: str) -> None:
 
 
 def merge_reports(reports: list[Path], merged: Path) -> None:
-    """One planemo JSON report of the shards' reports (a shard whose planemo failed counts as one failed test)."""
+    """One planemo JSON report of the shards' reports; a report that was not written adds no test (``planemo_test``
+    writes a failed one in its place where planemo itself failed)."""
     tests = []
     for report in reports:
         tests += json.loads(report.read_text()).get("tests", []) if report.exists() else []
