@@ -116,15 +116,15 @@ def test_grouped_batches_with_a_seed_give_identical_weights(test_data: Path, tmp
     [
         (fm.MASKED_ARCHITECTURE, "grouped", True),
         (fm.MASKED_ARCHITECTURE, "random", False),
-        (fm.EMBEDDING_ARCHITECTURE, "grouped", False),  # no mask: trained as Keras does, whatever the plan says
+        (fm.EMBEDDING_ARCHITECTURE, "grouped", False),  # no mask: plain shuffled batches, whatever the plan says
     ],
 )
 def test_grouped_batches_only_for_masked_models_and_when_the_plan_says(
     architecture: dict, batching: str, grouped: bool, test_data: Path, tmp_path: Path, monkeypatch
 ) -> None:
     calls = []
-    original = training._fit_grouped
-    monkeypatch.setattr(training, "_fit_grouped", lambda *args: calls.append(1) or original(*args))
+    original = training.grouped_dataset
+    monkeypatch.setattr(training, "grouped_dataset", lambda *args: calls.append(1) or original(*args))
     plan = fm.write_plan(architecture, fm.builder_form(epochs=1, batch_size=64, batching=batching), tmp_path / "p.json")
     fm.train(plan, *imdb_tables(test_data), Scheme("train_val", 0.2), tmp_path, "run")
     assert bool(calls) == grouped

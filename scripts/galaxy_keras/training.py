@@ -328,9 +328,10 @@ def fit(
         *extra_callbacks,
     ]
     encoded = trained.encoding.encode(y[parts.fit], units)
-    if plan.batching == "grouped" and masks_padding(trained.model):
-        return _fit_grouped(trained.model, plan, x[parts.fit], encoded, validation, callbacks)
-    return _fit_datasets(trained.model, plan, x[parts.fit], encoded, validation, callbacks, shuffled_dataset)
+    # padding-aware batches (see ``padding``) for a model that masks its padding, when the plan asks for them
+    grouped = plan.batching == "grouped" and masks_padding(trained.model)
+    make_dataset = grouped_dataset if grouped else shuffled_dataset
+    return _fit_datasets(trained.model, plan, x[parts.fit], encoded, validation, callbacks, make_dataset)
 
 
 def _keras_split_at(n_rows: int, validation_split: float) -> int:
@@ -353,11 +354,6 @@ def _check_validation_split(validation_split: float, n_rows: int) -> None:
             f"a validation split of {validation_split} of the {n_rows} rows left for training leaves no row to "
             "train on: lower it or use more rows."
         )
-
-
-def _fit_grouped(model, plan: TrainingPlan, x: np.ndarray, y: np.ndarray, validation: dict, callbacks: list) -> Any:
-    """Fit in padding-aware batches (see ``padding``); per-epoch validation is batched the same way, in order."""
-    return _fit_datasets(model, plan, x, y, validation, callbacks, grouped_dataset)
 
 
 def _fit_datasets(
