@@ -82,10 +82,10 @@ def shares(targets: list[Path], n: int) -> list[list[Path]]:
     """``targets`` in at most ``n`` groups of about the same weight (the heaviest first, each to the lightest group)."""
     groups: list[list[Path]] = [[] for _ in range(min(n, len(targets)))]
     weights = [0] * len(groups)
-    for target in sorted(targets, key=job_weight, reverse=True):
+    for weight, target in sorted(((job_weight(target), target) for target in targets), reverse=True):
         lightest = weights.index(min(weights))
         groups[lightest].append(target)
-        weights[lightest] += job_weight(target)
+        weights[lightest] += weight
     return groups
 
 
